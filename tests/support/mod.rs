@@ -1,0 +1,30 @@
+//! Shared support for the workspace tests and benchmarks: backend selection (real SQLite
+//! files, PostgreSQL and MariaDB servers, each test in its own database/schema), agent-shaped
+//! span generators, and helpers to copy the read-only Agno fixtures.
+
+pub mod backends;
+pub mod generate;
+
+use std::path::{Path, PathBuf};
+
+/// `../shared/fixtures/agno` relative to the workspace root.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/agno")
+}
+
+/// Copies a fixture file into `dir` (fixtures are read-only in CI) and returns the copy.
+pub fn copy_fixture(name: &str, dir: &Path) -> PathBuf {
+    let src = fixtures_dir().join(name);
+    let dst = dir.join(name);
+    std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("copy {}: {e}", src.display()));
+    let mut perm = std::fs::metadata(&dst).expect("stat copy").permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    std::fs::set_permissions(&dst, perm).expect("chmod copy");
+    dst
+}
+
+/// True when running under CI, where an unreachable backend is a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
+}

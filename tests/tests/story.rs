@@ -1,0 +1,153 @@
+//! One generic story run against every backend on a real server: SQLite file, PostgreSQL,
+//! MariaDB. Create the Agno tables, record traces through the writer, page through the run
+//! list, filter, open a trace, check Agno's merge rules, read-only enforcement and stats.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use tracedeck_model::{PageRequest, StatsGroupBy, StatusCode, TraceFilter, TraceStatus};
+use tracedeck_store::{Backend, OpenOptions, Origin, Store, Writer, WriterConfig};
+use tracedeck_tests::backends::TestDb;
+use tracedeck_tests::generate::Generator;
+
+const T0: i64 = 1_790_000_000_000_000_000;
+
+async fn story(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let store = Store::open(&db.cfg, OpenOptions::default()).await.expect("open creates");
+    assert_eq!(store.info().origin, Origin::Created, "{backend}");
+    let again = Store::open(&db.cfg, OpenOptions::default()).await.expect("reopen");
+    assert_eq!(again.info().origin, Origin::Tracedeck);
+    again.close().await;
+
+    // Record 120 agent runs through the writer, in uneven batches.
+    let mut g = Generator::new(7);
+    let rows = g.agent_traces(120, T0, 1_000_000_000);
+    let failing: HashSet<String> = rows.iter().filter(|r| r.status_code == StatusCode::Error).map(|r| r.trace_id.clone()).collect();
+    let writer = Writer::spawn(store.clone(), WriterConfig::default()).await.expect("writer");
+    for chunk in rows.chunks(37) {
+        writer.submit(chunk.to_vec()).await;
+    }
+    writer.flush(Duration::from_secs(30)).await.expect("flush");
+    assert_eq!(writer.stats().written_spans, 720);
+
+    // Page through everything, newest first, no duplicates.
+    let mut seen = Vec::new();
+    let mut page = PageRequest { limit: 25, cursor: None };
+    loop {
+        let p = store.list_traces(&TraceFilter::default(), &page).await.expect("list");
+        seen.extend(p.traces.iter().map(|t| (t.start_us, t.trace_id.clone(), t.span_count, t.total_tokens)));
+        match p.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 120);
+    assert!(seen.windows(2).all(|w| w[0].0 >= w[1].0), "newest first");
+    assert_eq!(seen.iter().map(|s| &s.1).collect::<HashSet<_>>().len(), 120);
+    assert!(seen.iter().all(|s| s.2 == 6 && s.3 == 450), "6 spans and 3x150 tokens per trace");
+
+    // Filters.
+    let errors = store
+        .list_traces(&TraceFilter { status: Some(TraceStatus::Error), ..Default::default() }, &PageRequest { limit: 1000, cursor: None })
+        .await
+        .unwrap();
+    assert_eq!(errors.traces.iter().map(|t| t.trace_id.clone()).collect::<HashSet<_>>(), failing);
+    assert!(errors.traces.iter().all(|t| t.error_count == 2 && t.status == TraceStatus::Error));
+    let ok = store
+        .list_traces(&TraceFilter { status: Some(TraceStatus::Ok), ..Default::default() }, &PageRequest { limit: 1000, cursor: None })
+        .await
+        .unwrap();
+    assert_eq!(ok.traces.len() + failing.len(), 120);
+    let first = &seen[0].1;
+    let detail = store.get_trace(first).await.unwrap().expect("trace");
+    let user = detail.trace.user_id.clone().expect("user id from root span");
+    let by_user = store
+        .list_traces(&TraceFilter { user_id: Some(user.clone()), ..Default::default() }, &PageRequest::default())
+        .await
+        .unwrap();
+    assert!(!by_user.traces.is_empty() && by_user.traces.iter().all(|t| t.user_id.as_deref() == Some(&user)));
+    let window = TraceFilter { since_us: Some((T0 + 10_000_000_000) / 1000), until_us: Some((T0 + 20_000_000_000) / 1000), ..Default::default() };
+    assert_eq!(store.list_traces(&window, &PageRequest::default()).await.unwrap().traces.len(), 10);
+    let search = TraceFilter { search: Some("GET_WEATHER".into()), ..Default::default() };
+    assert_eq!(store.list_traces(&search, &PageRequest { limit: 5, cursor: None }).await.unwrap().traces.len(), 5);
+    let nothing = TraceFilter { search: Some("no-such-text-%_".into()), ..Default::default() };
+    assert!(store.list_traces(&nothing, &PageRequest::default()).await.unwrap().traces.is_empty());
+
+    // Trace detail and tree.
+    assert_eq!(detail.spans.len(), 6);
+    assert_eq!(detail.tree.roots.len(), 1);
+    let root = &detail.tree.nodes[detail.tree.roots[0] as usize];
+    assert_eq!(root.children.len(), 5);
+    assert!(detail.tree.issues.is_clean());
+    assert!(detail.trace.input_preview.as_deref().is_some_and(|p| !p.is_empty()));
+    let span = store.get_span(&detail.spans[2].span_id).await.unwrap().expect("span");
+    assert_eq!(span, detail.spans[2]);
+    assert!(store.get_trace(&"0".repeat(32)).await.unwrap().is_none());
+
+    // Agno's merge rules across batches: a child-only batch first, then the root.
+    let mut run = g.agent_trace(T0 - 5_000_000_000);
+    let root_row = run.pop().expect("root is last");
+    run[3].status_code = StatusCode::Error;
+    store.write_batch(&run).await.unwrap();
+    let partial = store.get_trace(&root_row.trace_id).await.unwrap().unwrap();
+    assert_eq!(partial.trace.name, "OpenAIChat.invoke", "child-only batch names the trace after its first span");
+    assert!(partial.trace.session_id.is_none());
+    assert_eq!(partial.tree.issues.orphans, 5, "children wait under a synthetic root");
+    let mut ok_root = root_row.clone();
+    ok_root.status_code = StatusCode::Ok;
+    store.write_batch(std::slice::from_ref(&ok_root)).await.unwrap();
+    let merged = store.get_trace(&root_row.trace_id).await.unwrap().unwrap();
+    assert_eq!(merged.trace.name, root_row.name);
+    assert_eq!(merged.trace.stored_status, "ERROR", "an error in any batch keeps the trace ERROR");
+    assert_eq!(merged.trace.session_id, root_row.context.session_id);
+    assert_eq!(merged.trace.start_us, root_row.start_ns / 1000);
+    assert!(merged.tree.issues.is_clean());
+    // Re-sending the same batch is harmless (retries after a lost ack).
+    store.write_batch(&run).await.unwrap();
+    assert_eq!(store.get_trace(&root_row.trace_id).await.unwrap().unwrap().spans.len(), 6);
+
+    // Statistics.
+    let by_model = store.trace_stats(StatsGroupBy::Model, &TraceFilter::default()).await.unwrap();
+    assert_eq!(by_model.len(), 1);
+    assert_eq!(by_model[0].key.as_deref(), Some("gpt-4o-mini"));
+    assert_eq!(by_model[0].count, 121 * 3);
+    assert_eq!(by_model[0].total_tokens, 121 * 450);
+    let by_user = store.trace_stats(StatsGroupBy::User, &TraceFilter::default()).await.unwrap();
+    assert_eq!(by_user.iter().map(|r| r.count).sum::<i64>(), 121);
+    let by_name = store.trace_stats(StatsGroupBy::SpanName, &TraceFilter::default()).await.unwrap();
+    let tools = by_name.iter().find(|r| r.key.as_deref() == Some("get_weather")).expect("tool row");
+    assert_eq!(tools.count, 242);
+    assert_eq!(tools.error_count as usize, failing.len() + 1);
+    assert!(tools.avg_duration_ms > 19.0 && tools.avg_duration_ms < 21.0, "{}", tools.avg_duration_ms);
+
+    let report = store.check().await.unwrap();
+    assert_eq!((report.trace_count, report.span_count), (121, 726));
+    assert!(report.agno_versions.iter().any(|(t, v)| t == &db.cfg.traces_table && v == "3.0.0"));
+
+    // Read-only: the database refuses writes; reads work.
+    let ro = Store::open(&db.read_only(), OpenOptions::default()).await.expect("open read-only");
+    assert!(ro.is_read_only());
+    assert_eq!(ro.list_traces(&TraceFilter::default(), &PageRequest::default()).await.unwrap().traces.len(), 50);
+    assert!(ro.write_batch(&g.agent_trace(T0)).await.is_err());
+    ro.close().await;
+
+    writer.shutdown(Duration::from_secs(5)).await;
+    store.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn story_sqlite() {
+    story(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn story_postgres() {
+    story(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn story_mysql() {
+    story(Backend::MySql).await;
+}
