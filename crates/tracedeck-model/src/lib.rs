@@ -19,5 +19,5 @@ pub use query::{
     Cursor, PageRequest, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage, TraceStatus,
     TraceSummary,
 };
-pub use span::{SemanticKind, Span, SpanRow, StatusCode, TraceContext};
+pub use span::{Attributes, SemanticKind, Span, SpanRow, StatusCode, TraceContext};
 pub use tree::{NodeFlags, TraceTree, TreeNode};

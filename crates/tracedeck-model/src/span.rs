@@ -191,6 +191,133 @@ impl SpanRow {
     }
 }
 
+/// A span's attributes as stored: the JSON object text, validated but not decoded, so a
+/// trace of 10,000 spans goes from the database to the UI without building 10,000 maps.
+/// Use [`Attributes::get`] / [`Attributes::to_map`] to look inside.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Attributes(Box<serde_json::value::RawValue>);
+
+impl PartialEq for Attributes {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl std::fmt::Debug for Attributes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.get())
+    }
+}
+
+impl Default for Attributes {
+    fn default() -> Self {
+        Attributes::empty()
+    }
+}
+
+impl Attributes {
+    pub fn empty() -> Attributes {
+        Attributes(serde_json::value::RawValue::from_string("{}".into()).expect("valid JSON"))
+    }
+
+    /// From the stored column. Never fails: NULL becomes `{}`; text that is not a JSON
+    /// object is kept verbatim under [`attrs::INVALID_ATTRIBUTES`].
+    pub fn from_stored(raw: Option<String>) -> Attributes {
+        let Some(raw) = raw else { return Attributes::empty() };
+        let trimmed = raw.trim_start();
+        if trimmed.starts_with('{') {
+            if let Ok(v) = serde_json::value::RawValue::from_string(raw.clone()) {
+                return Attributes(v);
+            }
+        } else if trimmed == "null" {
+            return Attributes::empty();
+        }
+        let mut m = Map::new();
+        m.insert(attrs::INVALID_ATTRIBUTES.into(), Value::String(raw));
+        Attributes::from_map(&m)
+    }
+
+    pub fn from_map(map: &Map<String, Value>) -> Attributes {
+        let text = serde_json::to_string(map).unwrap_or_else(|_| "{}".into());
+        Attributes(serde_json::value::RawValue::from_string(text).expect("serialised map is valid JSON"))
+    }
+
+    /// The JSON object text.
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    /// Decodes the whole object.
+    pub fn to_map(&self) -> Map<String, Value> {
+        serde_json::from_str(self.0.get()).unwrap_or_default()
+    }
+
+    /// One attribute, decoded (decodes the object; for hot paths use the derived fields).
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.to_map().remove(key)
+    }
+}
+
+/// The few attributes the list and tree views need, read in one pass that skips the rest.
+#[derive(Debug, Default, Deserialize)]
+struct Hot<'a> {
+    #[serde(rename = "openinference.span.kind", borrow, default)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(rename = "gen_ai.operation.name", borrow, default)]
+    operation: Option<std::borrow::Cow<'a, str>>,
+    #[serde(rename = "tool.name", default)]
+    tool_name: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "llm.model_name", default)]
+    model: Option<Value>,
+    #[serde(rename = "gen_ai.request.model", default)]
+    gen_ai_model: Option<Value>,
+    #[serde(rename = "gen_ai.response.model", default)]
+    gen_ai_response_model: Option<Value>,
+    #[serde(rename = "llm.token_count.total", default)]
+    total: Option<Value>,
+    #[serde(rename = "llm.token_count.prompt", default)]
+    prompt: Option<Value>,
+    #[serde(rename = "llm.token_count.completion", default)]
+    completion: Option<Value>,
+    #[serde(rename = "gen_ai.usage.input_tokens", default)]
+    input_tokens: Option<Value>,
+    #[serde(rename = "gen_ai.usage.output_tokens", default)]
+    output_tokens: Option<Value>,
+}
+
+fn small_map(pairs: [(&str, &Option<Value>); 8]) -> Map<String, Value> {
+    pairs.into_iter().filter_map(|(k, v)| v.clone().map(|v| (k.to_owned(), v))).collect()
+}
+
+/// Kind, token total and model of a span, derived from its attributes.
+pub fn derive_hot(a: &Attributes) -> (SemanticKind, Option<i64>, Option<String>) {
+    let Ok(h) = serde_json::from_str::<Hot>(a.as_str()) else {
+        return (SemanticKind::Unknown, None, None);
+    };
+    // Rebuild a tiny map with just the relevant keys so the rules live in one place.
+    let mut m = small_map([
+        (attrs::LLM_MODEL, &h.model),
+        (attrs::GEN_AI_MODEL, &h.gen_ai_model),
+        (attrs::GEN_AI_RESPONSE_MODEL, &h.gen_ai_response_model),
+        (attrs::TOKENS_TOTAL, &h.total),
+        (attrs::TOKENS_PROMPT, &h.prompt),
+        (attrs::TOKENS_COMPLETION, &h.completion),
+        (attrs::GEN_AI_INPUT_TOKENS, &h.input_tokens),
+        (attrs::GEN_AI_OUTPUT_TOKENS, &h.output_tokens),
+    ]);
+    if let Some(k) = h.kind {
+        m.insert(attrs::SPAN_KIND.into(), Value::String(k.into_owned()));
+    }
+    if let Some(op) = h.operation {
+        m.insert(attrs::GEN_AI_OPERATION.into(), Value::String(op.into_owned()));
+    }
+    if h.tool_name.is_some() {
+        m.insert(attrs::TOOL_NAME.into(), Value::Null);
+    }
+    (SemanticKind::from_attributes(&m), attrs::total_tokens(&m), attrs::model_name(&m).map(str::to_owned))
+}
+
 /// A span read back from the store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -209,36 +336,22 @@ pub struct Span {
     pub end_us: i64,
     pub start_time: String,
     pub duration_ms: f64,
+    /// Derived from the attributes.
     pub kind: SemanticKind,
+    /// Token total of this span (LLM spans), derived from the attributes.
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub tokens: Option<i64>,
+    /// Model name (LLM spans), derived from the attributes.
+    pub model: Option<String>,
     /// Always a JSON object. Malformed stored JSON is kept as text under
     /// [`attrs::INVALID_ATTRIBUTES`].
-    pub attributes: Value,
+    #[cfg_attr(feature = "specta", specta(type = std::collections::HashMap<String, serde_json::Value>))]
+    pub attributes: Attributes,
 }
 
 impl Span {
-    pub fn attrs(&self) -> Option<&Map<String, Value>> {
-        self.attributes.as_object()
-    }
-
     pub fn is_error(&self) -> bool {
         self.status_code == StatusCode::Error
-    }
-
-    /// Parses the stored `attributes` text. Never fails: NULL becomes `{}`, non-object or
-    /// invalid JSON is kept verbatim under [`attrs::INVALID_ATTRIBUTES`].
-    pub fn parse_attributes(raw: Option<&str>) -> Value {
-        let Some(raw) = raw else {
-            return Value::Object(Map::new());
-        };
-        match serde_json::from_str::<Value>(raw) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(Value::Null) => Value::Object(Map::new()),
-            _ => {
-                let mut m = Map::new();
-                m.insert(attrs::INVALID_ATTRIBUTES.into(), Value::String(raw.to_owned()));
-                Value::Object(m)
-            }
-        }
     }
 
     /// Builds a span from stored column values; times are parsed leniently (an unparsable
@@ -254,15 +367,12 @@ impl Span {
         status_message: Option<String>,
         start_time: &str,
         end_time: &str,
-        attributes: Option<&str>,
+        attributes: Option<String>,
     ) -> Span {
         let start_ns = crate::time::parse_iso(start_time).unwrap_or(0);
         let end_ns = crate::time::parse_iso(end_time).unwrap_or(start_ns).max(start_ns);
-        let attributes = Self::parse_attributes(attributes);
-        let kind = attributes
-            .as_object()
-            .map(SemanticKind::from_attributes)
-            .unwrap_or_default();
+        let attributes = Attributes::from_stored(attributes);
+        let (kind, tokens, model) = derive_hot(&attributes);
         Span {
             span_id,
             trace_id,
@@ -276,6 +386,8 @@ impl Span {
             start_time: start_time.to_owned(),
             duration_ms: crate::time::ns_to_ms(end_ns - start_ns),
             kind,
+            tokens,
+            model,
             attributes,
         }
     }
@@ -307,10 +419,23 @@ mod tests {
 
     #[test]
     fn malformed_attributes_are_kept_as_text() {
-        let v = Span::parse_attributes(Some("{not json"));
-        assert_eq!(v[attrs::INVALID_ATTRIBUTES], "{not json");
-        assert_eq!(Span::parse_attributes(Some("[1,2]"))[attrs::INVALID_ATTRIBUTES], "[1,2]");
-        assert_eq!(Span::parse_attributes(None), json!({}));
+        let v = Attributes::from_stored(Some("{not json".into()));
+        assert_eq!(v.get(attrs::INVALID_ATTRIBUTES), Some(json!("{not json")));
+        assert_eq!(Attributes::from_stored(Some("[1,2]".into())).get(attrs::INVALID_ATTRIBUTES), Some(json!("[1,2]")));
+        assert_eq!(Attributes::from_stored(None).as_str(), "{}");
+        assert_eq!(Attributes::from_stored(Some("null".into())).as_str(), "{}");
+    }
+
+    #[test]
+    fn hot_fields_match_the_map_rules() {
+        let a = Attributes::from_stored(Some(
+            r#"{"openinference.span.kind":"LLM","llm.model_name":"gpt","llm.token_count.prompt":"3","llm.token_count.completion":4,"x":{"deep":[1,2]}}"#.into(),
+        ));
+        assert_eq!(derive_hot(&a), (SemanticKind::Llm, Some(7), Some("gpt".into())));
+        let t = Attributes::from_stored(Some(r#"{"tool.name":"divide"}"#.into()));
+        assert_eq!(derive_hot(&t).0, SemanticKind::Tool);
+        let g = Attributes::from_stored(Some(r#"{"gen_ai.operation.name":"chat","gen_ai.usage.input_tokens":10}"#.into()));
+        assert_eq!(derive_hot(&g), (SemanticKind::Llm, Some(10), None));
     }
 
     #[test]

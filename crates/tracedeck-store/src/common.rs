@@ -66,7 +66,7 @@ pub fn summary(row: TraceRowData, agg: SpanAggregates) -> TraceSummary {
 }
 
 fn input_text(span: &Span) -> Option<String> {
-    match span.attrs()?.get(attrs::INPUT_VALUE)? {
+    match span.attributes.get(attrs::INPUT_VALUE)? {
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Null => None,
         other => Some(other.to_string()),
@@ -75,19 +75,20 @@ fn input_text(span: &Span) -> Option<String> {
 
 /// Builds a trace detail from its stored row (if any) and its spans. A trace whose row is
 /// missing (spans written, trace upsert lost) is still shown, summarised from its spans.
-pub fn detail(row: Option<TraceRowData>, spans: Vec<Span>) -> Option<TraceDetail> {
+pub fn detail(row: Option<TraceRowData>, mut spans: Vec<Span>) -> Option<TraceDetail> {
     if row.is_none() && spans.is_empty() {
         return None;
     }
+    // Start order (sorting here is cheaper than a database sort of rows carrying their
+    // attribute JSON).
+    spans.sort_by(|a, b| (a.start_us, &a.span_id).cmp(&(b.start_us, &b.span_id)));
     let tree = TraceTree::build(&spans);
     let mut agg = SpanAggregates { span_count: spans.len() as i64, ..Default::default() };
     for s in &spans {
         if s.status_code == StatusCode::Error {
             agg.error_count += 1;
         }
-        if let Some(a) = s.attrs() {
-            agg.total_tokens += attrs::total_tokens(a).unwrap_or(0);
-        }
+        agg.total_tokens += s.tokens.unwrap_or(0);
     }
     agg.root_input = tree
         .roots
@@ -178,7 +179,7 @@ mod tests {
         let s = Span::from_columns(
             "00000000000000aa".into(), "t".repeat(32), None, "Agent.run".into(), "INTERNAL".into(),
             "ERROR", None, "2026-01-01T00:00:00.000000+00:00", "2026-01-01T00:00:01.500000+00:00",
-            Some(r#"{"input.value":"hi","llm.token_count.prompt":3,"llm.token_count.completion":4}"#),
+            Some(r#"{"input.value":"hi","llm.token_count.prompt":3,"llm.token_count.completion":4}"#.into()),
         );
         let d = detail(None, vec![s]).unwrap();
         assert_eq!(d.trace.name, "Agent.run");

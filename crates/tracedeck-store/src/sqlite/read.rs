@@ -74,7 +74,7 @@ fn span_row(r: &SqliteRow) -> Span {
         s(6),
         &s(7).unwrap_or_default(),
         &s(8).unwrap_or_default(),
-        s(9).as_deref(),
+        s(9),
     )
 }
 
@@ -177,7 +177,7 @@ impl SqliteStore {
         .map_err(StoreError::query("read a trace"))?
         .map(|r| trace_row(&r));
         let spans = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {SPAN_COLS} FROM {} WHERE trace_id = ? ORDER BY start_time",
+            "SELECT {SPAN_COLS} FROM {} WHERE trace_id = ?",
             self.tables.spans
         )))
         .bind(&id)

@@ -1,0 +1,247 @@
+//! The `tracedeck` command line. Conventions every command follows: a global `--db <URL>`
+//! (also `TRACEDECK_DB`; default: the SQLite file in the data dir), `--json` for
+//! machine-readable output on stdout, errors on stderr with a non-zero exit code.
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tracedeck_model::{PageRequest, StatsGroupBy, TraceFilter, TraceStatus};
+
+use crate::service::{self, Access};
+use crate::{demo, render, timespec};
+
+#[derive(Debug, Parser)]
+#[command(name = "tracedeck", version, about = "Local-first traces for AI agents (Agno-compatible trace store)")]
+pub struct Cli {
+    /// Trace database: sqlite://path.db, postgres://user@host/db, mysql://user@host/ (add
+    /// ?schema=NAME, ?traces_table=, ?spans_table=, ?read_only=true as needed).
+    /// Default: traces.db in Tracedeck's data directory.
+    #[arg(long, global = true, env = "TRACEDECK_DB", value_name = "URL", hide_env_values = true)]
+    pub db: Option<String>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Open the database read-only (enforced by the database).
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Browse traces (runs).
+    #[command(subcommand)]
+    Traces(TracesCmd),
+    /// One trace.
+    #[command(subcommand)]
+    Trace(TraceCmd),
+    /// Create or inspect the Agno trace tables.
+    #[command(subcommand)]
+    Db(DbCmd),
+    /// Record a scripted demo run (no model called) and print its tree.
+    Demo {
+        #[arg(long, default_value_t = 1)]
+        runs: usize,
+        #[arg(long, default_value = "demo-user")]
+        user: String,
+        #[arg(long, default_value = "demo-session")]
+        session: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TracesCmd {
+    /// List traces, newest first.
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Continue after a previous page (printed at the end of a page).
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// Totals grouped by user, session, agent, model or span name.
+    Stats {
+        #[arg(long, value_enum, default_value_t = GroupBy::Agent)]
+        by: GroupBy,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GroupBy {
+    User,
+    Session,
+    Agent,
+    Model,
+    SpanName,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TraceCmd {
+    /// Print a trace as a tree with kind, status and durations.
+    Show { trace_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCmd {
+    /// Create the Agno trace tables when absent (never alters existing ones).
+    Init { url: Option<String> },
+    /// Report schema, tables, versions and counts.
+    Check { url: Option<String> },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StatusArg {
+    Ok,
+    Error,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct FilterArgs {
+    #[arg(long)]
+    pub user: Option<String>,
+    #[arg(long)]
+    pub session: Option<String>,
+    #[arg(long)]
+    pub agent: Option<String>,
+    #[arg(long)]
+    pub team: Option<String>,
+    #[arg(long)]
+    pub workflow: Option<String>,
+    #[arg(long)]
+    pub run: Option<String>,
+    #[arg(long, value_enum)]
+    pub status: Option<StatusArg>,
+    /// Start time at or after: ISO timestamp or a duration ago (15m, 24h, 7d).
+    #[arg(long, value_parser = timespec::parse_time)]
+    pub since: Option<i64>,
+    /// Start time before: ISO timestamp or a duration ago.
+    #[arg(long, value_parser = timespec::parse_time)]
+    pub until: Option<i64>,
+    /// Text in the trace name, a span name, or span inputs/outputs (case-insensitive).
+    #[arg(long)]
+    pub search: Option<String>,
+}
+
+impl FilterArgs {
+    fn into_filter(self) -> TraceFilter {
+        TraceFilter {
+            user_id: self.user,
+            session_id: self.session,
+            agent_id: self.agent,
+            team_id: self.team,
+            workflow_id: self.workflow,
+            run_id: self.run,
+            status: self.status.map(|s| match s {
+                StatusArg::Ok => TraceStatus::Ok,
+                StatusArg::Error => TraceStatus::Error,
+            }),
+            search: self.search,
+            since_us: self.since,
+            until_us: self.until,
+        }
+    }
+}
+
+/// Opens the database and tells the user (on stderr) anything they should know about how.
+async fn open(db: Option<&str>, access: Access) -> Result<tracedeck_store::Store> {
+    let store = service::open(db, access).await?;
+    for note in &store.info().notes {
+        eprintln!("note: {note}");
+    }
+    Ok(store)
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+/// `--db` with `--read-only` folded in (the default database when no URL is given).
+pub fn db_url(cli_db: Option<&str>, read_only: bool) -> Option<String> {
+    match (cli_db, read_only) {
+        (Some(u), true) => Some(format!("{u}{}read_only=true", if u.contains('?') { '&' } else { '?' })),
+        (Some(u), false) => Some(u.to_owned()),
+        (None, true) => crate::paths::default_db().ok().map(|p| format!("sqlite://{}?mode=ro", p.display())),
+        (None, false) => None,
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    let json = cli.json;
+    let db = db_url(cli.db.as_deref(), cli.read_only);
+    match cli.command {
+        Command::Traces(TracesCmd::List { filter, limit, cursor }) => {
+            let store = open(db.as_deref(), Access::Read).await?;
+            let page = store.list_traces(&filter.into_filter(), &PageRequest { limit, cursor }).await?;
+            if json {
+                print_json(&page.traces)?;
+                if let Some(c) = &page.next_cursor {
+                    eprintln!("next page: --cursor '{c}'");
+                }
+            } else {
+                print!("{}", render::trace_list(&page.traces, page.next_cursor.as_deref()));
+            }
+            store.close().await;
+        }
+        Command::Traces(TracesCmd::Stats { by, filter }) => {
+            let store = open(db.as_deref(), Access::Read).await?;
+            let by = match by {
+                GroupBy::User => StatsGroupBy::User,
+                GroupBy::Session => StatsGroupBy::Session,
+                GroupBy::Agent => StatsGroupBy::Agent,
+                GroupBy::Model => StatsGroupBy::Model,
+                GroupBy::SpanName => StatsGroupBy::SpanName,
+            };
+            let rows = store.trace_stats(by, &filter.into_filter()).await?;
+            if json { print_json(&rows)? } else { print!("{}", render::stats(&rows)) }
+            store.close().await;
+        }
+        Command::Trace(TraceCmd::Show { trace_id }) => {
+            let store = open(db.as_deref(), Access::Read).await?;
+            let detail = store
+                .get_trace(&trace_id)
+                .await?
+                .ok_or_else(|| anyhow!("no trace {trace_id:?} in {}", store.config().describe()))?;
+            if json { print_json(&detail)? } else { print!("{}", render::tree(&detail)) }
+            store.close().await;
+        }
+        Command::Db(DbCmd::Init { url }) => {
+            let url = url.or(db);
+            let store = open(url.as_deref(), Access::Create).await?;
+            let report = store.check().await?;
+            if json { print_json(&report)? } else { print!("{}", render::report(&report)) }
+            store.close().await;
+        }
+        Command::Db(DbCmd::Check { url }) => {
+            let url = url.or(db);
+            let store = open(url.as_deref(), Access::Read).await?;
+            let report = store.check().await?;
+            if json { print_json(&report)? } else { print!("{}", render::report(&report)) }
+            store.close().await;
+        }
+        Command::Demo { .. } => unreachable!("handled in main, which installs the recording layer"),
+    }
+    Ok(())
+}
+
+/// `tracedeck demo`: needs the telemetry layer installed by the caller.
+pub async fn run_demo(store: &tracedeck_store::Store, runs: usize, user: &str, session: &str, json: bool, telemetry: &tracedeck_otel::Telemetry) -> Result<()> {
+    let mut last = String::new();
+    for _ in 0..runs.max(1) {
+        last = demo::record_demo_run(user, session).await;
+    }
+    service::stop_recording(telemetry).await.context("recording the demo run")?;
+    let detail = store.get_trace(&last).await?.ok_or_else(|| anyhow!("demo trace {last} was not stored"))?;
+    if json {
+        print_json(&detail)?;
+    } else {
+        println!("recorded {} demo run(s) into {}\n", runs.max(1), store.config().describe());
+        print!("{}", render::tree(&detail));
+    }
+    Ok(())
+}
