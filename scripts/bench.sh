@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `make bench`: release builds of the benchmarks, each printing its figures. Builds (once,
+# cached under target/bench-data) the 100k-trace / 610k-span SQLite file with Agno's own
+# build script, so Tracedeck and Agno are measured on the very same file.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+target="${CARGO_TARGET_DIR:-$root/target}"
+data="$target/bench-data"
+mkdir -p "$data"
+py="${TRACEDECK_AGNO_PYTHON:-$("$root/scripts/agno-venv.sh")}"
+db="$data/read_100k.db"
+if [ ! -f "$db.meta.json" ]; then
+  echo "building $db with Agno's build_read_db.py (about a minute, 1 GB)..."
+  (cd "$data" && "$py" "$root/../shared/bench/agno/build_read_db.py" --out "$db" >/dev/null)
+fi
+export TRACEDECK_AGNO_PYTHON="$py" TRACEDECK_BENCH_AGNO_DB="$db"
+cd "$root"
+cargo bench -q -p tracedeck-tests --bench ingest
+cargo bench -q -p tracedeck-tests --bench read
