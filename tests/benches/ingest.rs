@@ -6,7 +6,6 @@
 //!
 //! `TRACEDECK_BENCH_BACKENDS=sqlite,postgres,mysql` picks backends (default: all).
 
-
 // Same allocator as the shipped binaries.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -10,7 +10,6 @@
 //! Env: `TRACEDECK_BENCH_AGNO_DB` (default `target/bench-data/read_100k.db`),
 //! `TRACEDECK_AGNO_PYTHON`, `TRACEDECK_BENCH_BACKENDS=sqlite,postgres`.
 
-
 // Same allocator as the shipped binaries.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -66,7 +65,8 @@ async fn list_benches(label: &str, store: &Store, big_trace: &str) -> (f64, f64,
     }
     let search_ms = t.elapsed().as_secs_f64() * 1000.0;
 
-    let small = store.list_traces(&all, &PageRequest { limit: 1, cursor: None }).await.unwrap().traces[0].trace_id.clone();
+    let small =
+        store.list_traces(&all, &PageRequest { limit: 1, cursor: None }).await.unwrap().traces[0].trace_id.clone();
     let get_small = time_ms(20, || store.get_trace(&small)).await;
     let reps = if std::env::var_os("TRACEDECK_BENCH_ONLY_TRACE").is_some() { 50 } else { 5 };
     let get_big = time_ms(reps, || store.get_trace(big_trace)).await;
@@ -75,7 +75,9 @@ async fn list_benches(label: &str, store: &Store, big_trace: &str) -> (f64, f64,
     assert_eq!(big.tree.nodes.len(), 10_000);
 
     println!("read {label:<8} list first page (50 rows)         {first:>8.2} ms");
-    println!("read {label:<8} list page 1,000 (20 rows, keyset) {deep:>8.2} ms   walk of 1,000 pages: median {walk_median:.2} ms, worst {worst:.2} ms");
+    println!(
+        "read {label:<8} list page 1,000 (20 rows, keyset) {deep:>8.2} ms   walk of 1,000 pages: median {walk_median:.2} ms, worst {worst:.2} ms"
+    );
     println!("read {label:<8} list user_id filter (50 rows)     {user:>8.2} ms");
     println!("read {label:<8} list status=ERROR (50 rows)       {err:>8.2} ms");
     println!("read {label:<8} list text search, no match        {search_ms:>8.2} ms   (scans every span's attributes)");
@@ -85,9 +87,9 @@ async fn list_benches(label: &str, store: &Store, big_trace: &str) -> (f64, f64,
 }
 
 fn agno_db() -> PathBuf {
-    std::env::var_os("TRACEDECK_BENCH_AGNO_DB").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data/read_100k.db")
-    })
+    std::env::var_os("TRACEDECK_BENCH_AGNO_DB")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data/read_100k.db"))
 }
 
 fn big_trace_id(db: &std::path::Path) -> String {
@@ -128,11 +130,15 @@ print(json.dumps([t(lambda: db.get_traces(limit=20, page=1)), t(lambda: db.get_t
 async fn sqlite() {
     let db = agno_db();
     if !db.exists() {
-        eprintln!("SKIP sqlite read bench: {} missing (scripts/bench.sh builds it with Agno's build_read_db.py)", db.display());
+        eprintln!(
+            "SKIP sqlite read bench: {} missing (scripts/bench.sh builds it with Agno's build_read_db.py)",
+            db.display()
+        );
         return;
     }
     let big = big_trace_id(&db);
-    let store = Store::open(&StoreConfig::sqlite(&db).with_read_only(true), OpenOptions::default()).await.expect("open");
+    let store =
+        Store::open(&StoreConfig::sqlite(&db).with_read_only(true), OpenOptions::default()).await.expect("open");
     let (first, deep, get_big) = list_benches("sqlite", &store, &big).await;
     if let Some((a_first, a_deep, a_big)) = agno_timings(&db, &big) {
         println!(
@@ -161,7 +167,11 @@ async fn postgres() {
     let big = big_rows[0].trace_id.clone();
     store.write_batch(&big_rows).await.expect("load big");
     let secs = t.elapsed().as_secs_f64();
-    println!("read postgres loaded {} spans in {secs:.1} s ({} spans/s) for the read bench", thousands(n as f64 + 10_000.0), thousands((n + 10_000) as f64 / secs));
+    println!(
+        "read postgres loaded {} spans in {secs:.1} s ({} spans/s) for the read bench",
+        thousands(n as f64 + 10_000.0),
+        thousands((n + 10_000) as f64 / secs)
+    );
     {
         use sqlx::Connection;
         let mut c = sqlx::PgConnection::connect(&tracedeck_tests::backends::pg_url()).await.expect("pg");

@@ -15,7 +15,8 @@ pub struct Generator {
 }
 
 fn text(rng: &mut StdRng, n: usize) -> String {
-    const WORDS: [&str; 12] = ["agent", "tool", "weather", "paris", "answer", "model", "token", "search", "plan", "result", "user", "data"];
+    const WORDS: [&str; 12] =
+        ["agent", "tool", "weather", "paris", "answer", "model", "token", "search", "plan", "result", "user", "data"];
     let mut s = String::with_capacity(n + 8);
     while s.len() < n {
         s.push_str(WORDS[rng.random_range(0..WORDS.len())]);
@@ -25,7 +26,17 @@ fn text(rng: &mut StdRng, n: usize) -> String {
     s
 }
 
-fn row(trace: &str, span: String, parent: Option<&str>, name: &str, start: i64, end: i64, attrs: Map<String, Value>, err: bool) -> SpanRow {
+#[allow(clippy::too_many_arguments)]
+fn row(
+    trace: &str,
+    span: String,
+    parent: Option<&str>,
+    name: &str,
+    start: i64,
+    end: i64,
+    attrs: Map<String, Value>,
+    err: bool,
+) -> SpanRow {
     let context = TraceContext::from_attributes(&attrs);
     SpanRow {
         trace_id: trace.to_owned(),
@@ -119,7 +130,16 @@ impl Generator {
                 spans.push(row(&trace, id, Some(&root_id), "get_weather", s, e, attrs, err));
             }
         }
-        let root = row(&trace, root_id.clone(), None, &format!("Agent_{agent}.run"), start_ns, t + 1_000_000, root_attrs, failing);
+        let root = row(
+            &trace,
+            root_id.clone(),
+            None,
+            &format!("Agent_{agent}.run"),
+            start_ns,
+            t + 1_000_000,
+            root_attrs,
+            failing,
+        );
         spans.push(root);
         spans
     }
@@ -140,7 +160,9 @@ impl Generator {
             "Big_Team.run",
             start_ns,
             start_ns + n as i64 * 1_000_000,
-            obj(json!({"openinference.span.kind": "AGENT", "agno.team.id": "big-team", "input.value": "a very big run"})),
+            obj(
+                json!({"openinference.span.kind": "AGENT", "agno.team.id": "big-team", "input.value": "a very big run"}),
+            ),
             false,
         )];
         let mut member = root.clone();
@@ -149,11 +171,20 @@ impl Generator {
             t += 1_000;
             let id = self.span_id();
             if (out.len() - 1) % 9 == 0 {
-                out.push(row(&trace, id.clone(), Some(&root), "Member.run", t, t + 500_000,
-                    obj(json!({"openinference.span.kind": "AGENT", "agno.agent.id": "member"})), false));
+                out.push(row(
+                    &trace,
+                    id.clone(),
+                    Some(&root),
+                    "Member.run",
+                    t,
+                    t + 500_000,
+                    obj(json!({"openinference.span.kind": "AGENT", "agno.agent.id": "member"})),
+                    false,
+                ));
                 member = id;
             } else {
-                let attrs = obj(json!({"openinference.span.kind": "LLM", "llm.model_name": "m", "llm.token_count.total": 10,
+                let attrs =
+                    obj(json!({"openinference.span.kind": "LLM", "llm.model_name": "m", "llm.token_count.total": 10,
                     "input.value": text(&mut self.rng, 300), "output.value": text(&mut self.rng, 300)}));
                 out.push(row(&trace, id, Some(&member), "Model.invoke", t, t + 100_000, attrs, false));
             }

@@ -52,7 +52,12 @@ async fn assert_agno_sees_what_tracedeck_wrote(store: &Store, agno: &Value) {
     let ours = store.list_traces(&TraceFilter::default(), &PageRequest { limit: 1000, cursor: None }).await.unwrap();
     assert_eq!(agno["total"].as_u64().unwrap() as usize, ours.traces.len());
     for t in &ours.traces {
-        let a = agno["traces"].as_array().unwrap().iter().find(|x| x["trace_id"] == t.trace_id.as_str()).expect("Agno lists the trace");
+        let a = agno["traces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["trace_id"] == t.trace_id.as_str())
+            .expect("Agno lists the trace");
         assert_eq!(a["name"], t.name.as_str());
         assert_eq!(a["total_spans"].as_u64().unwrap() as u32, t.span_count);
         assert_eq!(a["error_count"].as_u64().unwrap() as u32, t.error_count);

@@ -43,7 +43,10 @@ async fn reads_the_agno_fixture_with_its_quirks() {
         assert_eq!(weather.total_tokens, 47 + 4 + 116 + 18, "prompt+completion of both LLM calls");
 
         let errors = store
-            .list_traces(&TraceFilter { status: Some(TraceStatus::Error), ..Default::default() }, &PageRequest::default())
+            .list_traces(
+                &TraceFilter { status: Some(TraceStatus::Error), ..Default::default() },
+                &PageRequest::default(),
+            )
             .await
             .unwrap();
         let mut names: Vec<_> = errors.traces.iter().map(|t| t.name.as_str()).collect();
@@ -54,8 +57,22 @@ async fn reads_the_agno_fixture_with_its_quirks() {
         assert_eq!(team.spans.len(), 13);
         assert!(team.tree.issues.is_clean());
         let root = &team.tree.nodes[team.tree.roots[0] as usize];
-        let child_names: Vec<_> = root.children.iter().map(|&c| team.spans[team.tree.nodes[c as usize].span.unwrap() as usize].name.as_str()).collect();
-        assert_eq!(child_names, ["OpenAIChat.invoke", "delegate_task_to_member", "Researcher_Agent.run", "delegate_task_to_member", "Writer_Agent.run", "OpenAIChat.invoke"]);
+        let child_names: Vec<_> = root
+            .children
+            .iter()
+            .map(|&c| team.spans[team.tree.nodes[c as usize].span.unwrap() as usize].name.as_str())
+            .collect();
+        assert_eq!(
+            child_names,
+            [
+                "OpenAIChat.invoke",
+                "delegate_task_to_member",
+                "Researcher_Agent.run",
+                "delegate_task_to_member",
+                "Writer_Agent.run",
+                "OpenAIChat.invoke"
+            ]
+        );
         let member = team.spans.iter().find(|s| s.name == "Researcher_Agent.run").unwrap();
         assert_eq!(member.kind, SemanticKind::Agent);
         assert_eq!(team.trace.team_id.as_deref(), Some("travel-team"));
@@ -80,25 +97,38 @@ async fn malformed_attribute_json_in_an_existing_row_is_kept_not_fatal() {
     let path = copy_fixture("agno_traces.db", dir.path());
     {
         let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-        sqlx::query("UPDATE agno_spans SET attributes = '{\"input.value\": brokenQX7' WHERE span_id = '9ccfd7b92d6d10e5'")
+        sqlx::query(
+            "UPDATE agno_spans SET attributes = '{\"input.value\": brokenQX7' WHERE span_id = '9ccfd7b92d6d10e5'",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+        sqlx::query("UPDATE agno_spans SET attributes = NULL WHERE span_id = '2fd59136f487fe58'")
             .execute(&mut c)
             .await
             .unwrap();
-        sqlx::query("UPDATE agno_spans SET attributes = NULL WHERE span_id = '2fd59136f487fe58'").execute(&mut c).await.unwrap();
     }
     let store = Store::open(&StoreConfig::sqlite(&path).with_read_only(true), OpenOptions::default()).await.unwrap();
-    let page = store.list_traces(&TraceFilter::default(), &PageRequest::default()).await.expect("list survives bad JSON");
+    let page =
+        store.list_traces(&TraceFilter::default(), &PageRequest::default()).await.expect("list survives bad JSON");
     let calc = page.traces.iter().find(|t| t.name == "Calculator_Agent.run").unwrap();
     assert_eq!(calc.span_count, 4);
     assert_eq!(calc.input_preview, None);
     let d = store.get_trace(&calc.trace_id).await.unwrap().unwrap();
     let root = d.spans.iter().find(|s| s.span_id == "9ccfd7b92d6d10e5").unwrap();
-    assert_eq!(root.attributes.get(tracedeck_model::attrs::INVALID_ATTRIBUTES), Some(serde_json::json!("{\"input.value\": brokenQX7")));
+    assert_eq!(
+        root.attributes.get(tracedeck_model::attrs::INVALID_ATTRIBUTES),
+        Some(serde_json::json!("{\"input.value\": brokenQX7"))
+    );
     let nulled = d.spans.iter().find(|s| s.span_id == "2fd59136f487fe58").unwrap();
     assert_eq!(nulled.attributes.as_str(), "{}");
     let search = TraceFilter { search: Some("brokenqx7".into()), ..Default::default() };
     assert_eq!(store.list_traces(&search, &PageRequest::default()).await.unwrap().traces.len(), 1);
-    for by in [tracedeck_model::StatsGroupBy::Model, tracedeck_model::StatsGroupBy::User, tracedeck_model::StatsGroupBy::SpanName] {
+    for by in [
+        tracedeck_model::StatsGroupBy::Model,
+        tracedeck_model::StatsGroupBy::User,
+        tracedeck_model::StatsGroupBy::SpanName,
+    ] {
         store.trace_stats(by, &TraceFilter::default()).await.expect("stats survive bad JSON");
     }
 }

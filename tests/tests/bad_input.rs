@@ -63,7 +63,10 @@ async fn a_10_mb_attribute_value_round_trips() {
     assert_eq!(page.traces[0].input_preview.as_deref(), Some("small"));
     let d = store.get_trace(&t).await.unwrap().unwrap();
     assert_eq!(d.spans[0].attributes.get("output.value").unwrap().as_str().unwrap().len(), big.len());
-    let hits = store.list_traces(&TraceFilter { search: Some("ééé".into()), ..Default::default() }, &PageRequest::default()).await.unwrap();
+    let hits = store
+        .list_traces(&TraceFilter { search: Some("ééé".into()), ..Default::default() }, &PageRequest::default())
+        .await
+        .unwrap();
     assert_eq!(hits.traces.len(), 1);
 }
 
@@ -73,7 +76,8 @@ async fn rows_the_database_rejects_are_isolated_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let store = sqlite_store(dir.path()).await;
     // Make the database refuse one particular span, as a constraint or a server-side check would.
-    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+    let mut c =
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
     sqlx::query("CREATE TRIGGER refuse BEFORE INSERT ON agno_spans WHEN NEW.span_id = '00000000000000bd' BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END")
         .execute(&mut c)
         .await
@@ -81,7 +85,8 @@ async fn rows_the_database_rejects_are_isolated_and_counted() {
     drop(c);
     let writer = Writer::spawn(store.clone(), WriterConfig::default()).await.unwrap();
     let t = "c".repeat(32);
-    let rows: Vec<SpanRow> = (0..200u32).map(|i| span(&t, &format!("{:016x}", 0x80 + i), None, i as i64, "{}".into())).collect();
+    let rows: Vec<SpanRow> =
+        (0..200u32).map(|i| span(&t, &format!("{:016x}", 0x80 + i), None, i as i64, "{}".into())).collect();
     writer.submit(rows).await;
     writer.flush(Duration::from_secs(10)).await.unwrap();
     let stats = writer.stats();
@@ -96,7 +101,9 @@ async fn rows_the_database_rejects_are_isolated_and_counted() {
 async fn writes_to_a_read_only_store_are_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     sqlite_store(dir.path()).await.close().await;
-    let ro = Store::open(&StoreConfig::sqlite(dir.path().join("t.db")).with_read_only(true), OpenOptions::default()).await.unwrap();
+    let ro = Store::open(&StoreConfig::sqlite(dir.path().join("t.db")).with_read_only(true), OpenOptions::default())
+        .await
+        .unwrap();
     let e = ro.write_batch(&[span(&"d".repeat(32), "0000000000000001", None, 0, "{}".into())]).await.unwrap_err();
     assert!(e.to_string().contains("read-only"), "{e}");
     assert!(Writer::spawn(ro, WriterConfig::default()).await.is_err());

@@ -17,7 +17,9 @@ use tracedeck_tests::generate::Generator;
 const T0: i64 = 1_790_000_000_000_000_000;
 
 fn restart_postgres() -> bool {
-    let versions = std::fs::read_dir("/etc/postgresql").map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect::<Vec<_>>()).unwrap_or_default();
+    let versions = std::fs::read_dir("/etc/postgresql")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect::<Vec<_>>())
+        .unwrap_or_default();
     let Some(v) = versions.first() else { return false };
     Command::new("pg_ctlcluster")
         .args(["--skip-systemctl-redirect", v, "main", "restart", "-m", "fast"])
@@ -33,7 +35,11 @@ async fn postgres_restarted_during_ingest_loses_nothing() {
     let spool = tempfile::tempdir().unwrap();
     let writer = Writer::spawn(
         store.clone(),
-        WriterConfig { spool: Some((spool.path().join("spool.sqlite"), 1 << 30)), retry_max: Duration::from_secs(1), ..WriterConfig::default() },
+        WriterConfig {
+            spool: Some((spool.path().join("spool.sqlite"), 1 << 30)),
+            retry_max: Duration::from_secs(1),
+            ..WriterConfig::default()
+        },
     )
     .await
     .unwrap();

@@ -23,7 +23,8 @@ async fn story(backend: Backend) {
     // Record 120 agent runs through the writer, in uneven batches.
     let mut g = Generator::new(7);
     let rows = g.agent_traces(120, T0, 1_000_000_000);
-    let failing: HashSet<String> = rows.iter().filter(|r| r.status_code == StatusCode::Error).map(|r| r.trace_id.clone()).collect();
+    let failing: HashSet<String> =
+        rows.iter().filter(|r| r.status_code == StatusCode::Error).map(|r| r.trace_id.clone()).collect();
     let writer = Writer::spawn(store.clone(), WriterConfig::default()).await.expect("writer");
     for chunk in rows.chunks(37) {
         writer.submit(chunk.to_vec()).await;
@@ -49,13 +50,19 @@ async fn story(backend: Backend) {
 
     // Filters.
     let errors = store
-        .list_traces(&TraceFilter { status: Some(TraceStatus::Error), ..Default::default() }, &PageRequest { limit: 1000, cursor: None })
+        .list_traces(
+            &TraceFilter { status: Some(TraceStatus::Error), ..Default::default() },
+            &PageRequest { limit: 1000, cursor: None },
+        )
         .await
         .unwrap();
     assert_eq!(errors.traces.iter().map(|t| t.trace_id.clone()).collect::<HashSet<_>>(), failing);
     assert!(errors.traces.iter().all(|t| t.error_count == 2 && t.status == TraceStatus::Error));
     let ok = store
-        .list_traces(&TraceFilter { status: Some(TraceStatus::Ok), ..Default::default() }, &PageRequest { limit: 1000, cursor: None })
+        .list_traces(
+            &TraceFilter { status: Some(TraceStatus::Ok), ..Default::default() },
+            &PageRequest { limit: 1000, cursor: None },
+        )
         .await
         .unwrap();
     assert_eq!(ok.traces.len() + failing.len(), 120);
@@ -67,7 +74,11 @@ async fn story(backend: Backend) {
         .await
         .unwrap();
     assert!(!by_user.traces.is_empty() && by_user.traces.iter().all(|t| t.user_id.as_deref() == Some(&user)));
-    let window = TraceFilter { since_us: Some((T0 + 10_000_000_000) / 1000), until_us: Some((T0 + 20_000_000_000) / 1000), ..Default::default() };
+    let window = TraceFilter {
+        since_us: Some((T0 + 10_000_000_000) / 1000),
+        until_us: Some((T0 + 20_000_000_000) / 1000),
+        ..Default::default()
+    };
     assert_eq!(store.list_traces(&window, &PageRequest::default()).await.unwrap().traces.len(), 10);
     let search = TraceFilter { search: Some("GET_WEATHER".into()), ..Default::default() };
     assert_eq!(store.list_traces(&search, &PageRequest { limit: 5, cursor: None }).await.unwrap().traces.len(), 5);

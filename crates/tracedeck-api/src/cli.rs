@@ -198,7 +198,11 @@ pub async fn run(cli: Cli) -> Result<()> {
                 GroupBy::SpanName => StatsGroupBy::SpanName,
             };
             let rows = store.trace_stats(by, &filter.into_filter()).await?;
-            if json { print_json(&rows)? } else { print!("{}", render::stats(&rows)) }
+            if json {
+                print_json(&rows)?
+            } else {
+                print!("{}", render::stats(&rows))
+            }
             store.close().await;
         }
         Command::Trace(TraceCmd::Show { trace_id }) => {
@@ -207,21 +211,33 @@ pub async fn run(cli: Cli) -> Result<()> {
                 .get_trace(&trace_id)
                 .await?
                 .ok_or_else(|| anyhow!("no trace {trace_id:?} in {}", store.config().describe()))?;
-            if json { print_json(&detail)? } else { print!("{}", render::tree(&detail)) }
+            if json {
+                print_json(&detail)?
+            } else {
+                print!("{}", render::tree(&detail))
+            }
             store.close().await;
         }
         Command::Db(DbCmd::Init { url }) => {
             let url = url.or(db);
             let store = open(url.as_deref(), Access::Create).await?;
             let report = store.check().await?;
-            if json { print_json(&report)? } else { print!("{}", render::report(&report)) }
+            if json {
+                print_json(&report)?
+            } else {
+                print!("{}", render::report(&report))
+            }
             store.close().await;
         }
         Command::Db(DbCmd::Check { url }) => {
             let url = url.or(db);
             let store = open(url.as_deref(), Access::Read).await?;
             let report = store.check().await?;
-            if json { print_json(&report)? } else { print!("{}", render::report(&report)) }
+            if json {
+                print_json(&report)?
+            } else {
+                print!("{}", render::report(&report))
+            }
             store.close().await;
         }
         Command::Demo { .. } => unreachable!("handled in main, which installs the recording layer"),
@@ -230,7 +246,14 @@ pub async fn run(cli: Cli) -> Result<()> {
 }
 
 /// `tracedeck demo`: needs the telemetry layer installed by the caller.
-pub async fn run_demo(store: &tracedeck_store::Store, runs: usize, user: &str, session: &str, json: bool, telemetry: &tracedeck_otel::Telemetry) -> Result<()> {
+pub async fn run_demo(
+    store: &tracedeck_store::Store,
+    runs: usize,
+    user: &str,
+    session: &str,
+    json: bool,
+    telemetry: &tracedeck_otel::Telemetry,
+) -> Result<()> {
     let mut last = String::new();
     for _ in 0..runs.max(1) {
         last = demo::record_demo_run(user, session).await;

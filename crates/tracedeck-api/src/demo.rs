@@ -33,7 +33,10 @@ async fn llm_call(round: usize, messages: &[(&str, &str)], reply: &str, tool_cal
         Some((name, args)) => {
             span.set_attribute("llm.output_messages.0.message.tool_calls.0.tool_call.id", format!("call_{round}"));
             span.set_attribute("llm.output_messages.0.message.tool_calls.0.tool_call.function.name", name.to_string());
-            span.set_attribute("llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments", args.to_string());
+            span.set_attribute(
+                "llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments",
+                args.to_string(),
+            );
         }
         None => span.set_attribute("llm.output_messages.0.message.content", reply.to_string()),
     }
@@ -95,10 +98,21 @@ pub async fn record_demo_run(user: &str, session: &str) -> String {
         let sys = ("system", "You answer with tools. Scripted demo: no model is called.");
         llm_call(0, &[sys, ("user", question)], "", Some(("divide", "{\"a\": 1, \"b\": 0}"))).await;
         tool("divide", "{\"a\": 1, \"b\": 0}", Err("float division by zero")).await;
-        llm_call(1, &[sys, ("user", question), ("tool", "float division by zero")], "", Some(("get_weather", "{\"city\": \"Paris\"}"))).await;
+        llm_call(
+            1,
+            &[sys, ("user", question), ("tool", "float division by zero")],
+            "",
+            Some(("get_weather", "{\"city\": \"Paris\"}")),
+        )
+        .await;
         tool("get_weather", "{\"city\": \"Paris\"}", Ok("The weather in Paris is 21C and sunny.")).await;
-        llm_call(2, &[sys, ("user", question), ("tool", "The weather in Paris is 21C and sunny.")],
-            "1 divided by 0 is undefined (the tool reported a division by zero). It is 21C and sunny in Paris.", None).await;
+        llm_call(
+            2,
+            &[sys, ("user", question), ("tool", "The weather in Paris is 21C and sunny.")],
+            "1 divided by 0 is undefined (the tool reported a division by zero). It is 21C and sunny in Paris.",
+            None,
+        )
+        .await;
     }
     .instrument(run)
     .await;

@@ -85,10 +85,17 @@ pub fn tree(d: &TraceDetail) -> String {
         t.error_count,
         t.total_tokens
     );
-    let ids: Vec<String> = [("user", &t.user_id), ("session", &t.session_id), ("agent", &t.agent_id), ("team", &t.team_id), ("workflow", &t.workflow_id), ("run", &t.run_id)]
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {}", safe(v, 60))))
-        .collect();
+    let ids: Vec<String> = [
+        ("user", &t.user_id),
+        ("session", &t.session_id),
+        ("agent", &t.agent_id),
+        ("team", &t.team_id),
+        ("workflow", &t.workflow_id),
+        ("run", &t.run_id),
+    ]
+    .iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {}", safe(v, 60))))
+    .collect();
     if !ids.is_empty() {
         let _ = writeln!(out, "{}", ids.join("  "));
     }
@@ -108,12 +115,19 @@ pub fn tree(d: &TraceDetail) -> String {
         d.tree.roots.iter().rev().enumerate().map(|(i, &r)| (r, String::new(), i == 0)).collect();
     while let Some((n, prefix, last)) = stack.pop() {
         let node = &d.tree.nodes[n as usize];
-        let branch = if node.depth == 0 { "" } else if last { "└─ " } else { "├─ " };
+        let branch = if node.depth == 0 {
+            ""
+        } else if last {
+            "└─ "
+        } else {
+            "├─ "
+        };
         let line = match node.span {
             None => format!("(missing span {})", node.missing_span_id.as_deref().unwrap_or("?")),
             Some(i) => {
                 let s = &d.spans[i as usize];
-                let kind = if s.kind == SemanticKind::Unknown { s.span_kind.clone() } else { s.kind.as_str().to_owned() };
+                let kind =
+                    if s.kind == SemanticKind::Unknown { s.span_kind.clone() } else { s.kind.as_str().to_owned() };
                 let mut l = format!(
                     "{}  [{}]  {}  {}  +{}",
                     safe(&s.name, 80),
@@ -147,7 +161,8 @@ pub fn tree(d: &TraceDetail) -> String {
             }
         };
         let _ = writeln!(out, "{prefix}{branch}{line}");
-        let child_prefix = if node.depth == 0 { String::new() } else { format!("{prefix}{}", if last { "   " } else { "│  " }) };
+        let child_prefix =
+            if node.depth == 0 { String::new() } else { format!("{prefix}{}", if last { "   " } else { "│  " }) };
         let kids = &node.children;
         for (j, &c) in kids.iter().enumerate().rev() {
             stack.push((c, child_prefix.clone(), j + 1 == kids.len()));
@@ -186,7 +201,11 @@ pub fn report(r: &SchemaReport) -> String {
 
 pub fn stats(rows: &[StatRow]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<40}  {:>8}  {:>7}  {:>10}  {:>12}  {:>12}  LAST SEEN", "KEY", "COUNT", "ERRORS", "TOKENS", "AVG", "MAX");
+    let _ = writeln!(
+        out,
+        "{:<40}  {:>8}  {:>7}  {:>10}  {:>12}  {:>12}  LAST SEEN",
+        "KEY", "COUNT", "ERRORS", "TOKENS", "AVG", "MAX"
+    );
     for r in rows {
         let _ = writeln!(
             out,

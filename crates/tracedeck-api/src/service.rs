@@ -32,9 +32,8 @@ pub fn resolve(db: Option<&str>) -> Result<(StoreConfig, bool)> {
 pub async fn open(db: Option<&str>, access: Access) -> Result<Store> {
     let (cfg, is_default) = resolve(db)?;
     let create = access == Access::Create || is_default;
-    let store = Store::open(&cfg, OpenOptions { create })
-        .await
-        .with_context(|| format!("opening {}", cfg.describe()))?;
+    let store =
+        Store::open(&cfg, OpenOptions { create }).await.with_context(|| format!("opening {}", cfg.describe()))?;
     Ok(store)
 }
 

@@ -10,7 +10,8 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
         return Ok(ns / 1000);
     }
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = num.parse().map_err(|_| format!("invalid time {s:?}: use an ISO timestamp or a duration like 15m, 24h, 7d"))?;
+    let n: i64 =
+        num.parse().map_err(|_| format!("invalid time {s:?}: use an ISO timestamp or a duration like 15m, 24h, 7d"))?;
     let secs = match unit {
         "s" => 1,
         "m" | "min" => 60,

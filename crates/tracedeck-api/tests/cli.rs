@@ -17,7 +17,12 @@ fn tracedeck(data: &Path, args: &[&str]) -> Output {
 }
 
 fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "failed: {}\n{}", String::from_utf8_lossy(&o.stderr), String::from_utf8_lossy(&o.stdout));
+    assert!(
+        o.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&o.stderr),
+        String::from_utf8_lossy(&o.stdout)
+    );
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
@@ -37,7 +42,18 @@ fn demo_then_list_and_show_on_the_default_database() {
     let list: Value = serde_json::from_str(&ok(&tracedeck(dir.path(), &["traces", "list", "--json"]))).unwrap();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2);
-    for key in ["trace_id", "name", "status", "start_time", "duration_ms", "span_count", "error_count", "user_id", "session_id", "agent_id"] {
+    for key in [
+        "trace_id",
+        "name",
+        "status",
+        "start_time",
+        "duration_ms",
+        "span_count",
+        "error_count",
+        "user_id",
+        "session_id",
+        "agent_id",
+    ] {
         assert!(list[0].get(key).is_some(), "missing {key}");
     }
     assert_eq!(list[0]["span_count"], 6);
@@ -45,7 +61,8 @@ fn demo_then_list_and_show_on_the_default_database() {
     assert_eq!(list[0]["user_id"], "ana");
     let id = list[0]["trace_id"].as_str().unwrap();
 
-    let filtered: Value = serde_json::from_str(&ok(&tracedeck(dir.path(), &["traces", "list", "--json", "--user", "nobody"]))).unwrap();
+    let filtered: Value =
+        serde_json::from_str(&ok(&tracedeck(dir.path(), &["traces", "list", "--json", "--user", "nobody"]))).unwrap();
     assert_eq!(filtered.as_array().unwrap().len(), 0);
     let limited = ok(&tracedeck(dir.path(), &["traces", "list", "--limit", "1", "--status", "error", "--since", "1h"]));
     assert!(limited.contains("more: --cursor"), "{limited}");

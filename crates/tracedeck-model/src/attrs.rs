@@ -43,9 +43,7 @@ pub const EVENTS: &str = "tracedeck.events";
 pub const INVALID_ATTRIBUTES: &str = "tracedeck.invalid_attributes";
 
 fn str_of<'a>(attrs: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a str> {
-    keys.iter()
-        .filter_map(|k| attrs.get(*k))
-        .find_map(|v| v.as_str().filter(|s| !s.is_empty()))
+    keys.iter().filter_map(|k| attrs.get(*k)).find_map(|v| v.as_str().filter(|s| !s.is_empty()))
 }
 
 /// Reads an integer attribute that may have been stored as an int, a float or a string.

@@ -16,8 +16,7 @@ pub mod tree;
 
 pub use ids::{IdError, SpanId, TraceId};
 pub use query::{
-    Cursor, PageRequest, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage, TraceStatus,
-    TraceSummary,
+    Cursor, PageRequest, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage, TraceStatus, TraceSummary,
 };
 pub use span::{Attributes, SemanticKind, Span, SpanRow, StatusCode, TraceContext};
 pub use tree::{NodeFlags, TraceTree, TreeNode};

@@ -103,9 +103,7 @@ impl SemanticKind {
             Some("invoke_agent" | "create_agent") => SemanticKind::Agent,
             Some("embeddings") => SemanticKind::Embedding,
             _ if a.contains_key(attrs::TOOL_NAME) => SemanticKind::Tool,
-            _ if a.contains_key(attrs::LLM_MODEL) || a.contains_key(attrs::GEN_AI_MODEL) => {
-                SemanticKind::Llm
-            }
+            _ if a.contains_key(attrs::LLM_MODEL) || a.contains_key(attrs::GEN_AI_MODEL) => SemanticKind::Llm,
             _ => SemanticKind::Unknown,
         }
     }
@@ -434,7 +432,8 @@ mod tests {
         assert_eq!(derive_hot(&a), (SemanticKind::Llm, Some(7), Some("gpt".into())));
         let t = Attributes::from_stored(Some(r#"{"tool.name":"divide"}"#.into()));
         assert_eq!(derive_hot(&t).0, SemanticKind::Tool);
-        let g = Attributes::from_stored(Some(r#"{"gen_ai.operation.name":"chat","gen_ai.usage.input_tokens":10}"#.into()));
+        let g =
+            Attributes::from_stored(Some(r#"{"gen_ai.operation.name":"chat","gen_ai.usage.input_tokens":10}"#.into()));
         assert_eq!(derive_hot(&g), (SemanticKind::Llm, Some(10), None));
     }
 

@@ -199,11 +199,7 @@ impl TraceTree {
 
         let key = |nodes: &[TreeNode], n: u32| {
             let node = &nodes[n as usize];
-            let id = node
-                .span
-                .map(|s| spans[s as usize].span_id())
-                .or(node.missing_span_id.as_deref())
-                .unwrap_or("");
+            let id = node.span.map(|s| spans[s as usize].span_id()).or(node.missing_span_id.as_deref()).unwrap_or("");
             (node.start_us, id.to_owned())
         };
         for n in 0..nodes.len() {
@@ -303,7 +299,13 @@ mod tests {
 
     #[test]
     fn cycles_are_broken_at_earliest_span() {
-        let spans = [S("a", Some("c"), 5), S("b", Some("a"), 6), S("c", Some("b"), 1), S("d", Some("d"), 9), S("e", Some("a"), 7)];
+        let spans = [
+            S("a", Some("c"), 5),
+            S("b", Some("a"), 6),
+            S("c", Some("b"), 1),
+            S("d", Some("d"), 9),
+            S("e", Some("a"), 7),
+        ];
         let t = TraceTree::build(&spans);
         assert_eq!(names(&t, &spans), ["c", "  a", "    b", "    e", "d"]);
         assert_eq!(t.issues.cycles_broken, 2);
@@ -322,7 +324,11 @@ mod tests {
     #[test]
     fn deep_chain_does_not_overflow() {
         let ids: Vec<&'static str> = (0..100_000).map(|i| &*Box::leak(format!("{i:016x}").into_boxed_str())).collect();
-        let spans: Vec<S> = ids.iter().enumerate().map(|(i, id)| S(id, if i == 0 { None } else { Some(ids[i - 1]) }, i as i64)).collect();
+        let spans: Vec<S> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| S(id, if i == 0 { None } else { Some(ids[i - 1]) }, i as i64))
+            .collect();
         let t = TraceTree::build(&spans);
         assert_eq!(t.nodes[t.preorder()[99_999] as usize].depth, 99_999);
     }

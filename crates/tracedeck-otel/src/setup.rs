@@ -42,9 +42,7 @@ const EXCLUDED_TARGETS: &[&str] = &[
 
 /// Whether spans/events of a `tracing` target are recorded into the store.
 pub fn is_recorded_target(target: &str) -> bool {
-    !EXCLUDED_TARGETS.iter().any(|t| {
-        target == *t || (target.starts_with(t) && target[t.len()..].starts_with("::"))
-    })
+    !EXCLUDED_TARGETS.iter().any(|t| target == *t || (target.starts_with(t) && target[t.len()..].starts_with("::")))
 }
 
 #[derive(Debug, Clone)]

@@ -96,8 +96,8 @@ pub fn row_from_parts(
 /// The Agno row for one finished OTel span.
 pub fn span_to_row(span: &SpanData, created_ns: i64) -> SpanRow {
     let ctx = &span.span_context;
-    let parent = (span.parent_span_id != opentelemetry::trace::SpanId::INVALID)
-        .then(|| format!("{:016x}", span.parent_span_id));
+    let parent =
+        (span.parent_span_id != opentelemetry::trace::SpanId::INVALID).then(|| format!("{:016x}", span.parent_span_id));
     let mut map = attributes_to_map(&span.attributes);
     if span.dropped_attributes_count > 0 {
         map.insert(DROPPED_ATTRIBUTES.into(), Json::from(span.dropped_attributes_count));
@@ -155,8 +155,8 @@ pub fn span_to_row(span: &SpanData, created_ns: i64) -> SpanRow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use opentelemetry::trace::{Event, SpanContext, SpanId, TraceFlags, TraceId, TraceState};
     use opentelemetry::InstrumentationScope;
+    use opentelemetry::trace::{Event, SpanContext, SpanId, TraceFlags, TraceId, TraceState};
     use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
     use std::time::Duration;
 
@@ -178,7 +178,11 @@ mod tests {
             end_time: start + Duration::from_millis(1500),
             attributes,
             dropped_attributes_count: 0,
-            events: { let mut e = SpanEvents::default(); e.events = events; e },
+            events: {
+                let mut e = SpanEvents::default();
+                e.events = events;
+                e
+            },
             links: SpanLinks::default(),
             status,
             instrumentation_scope: InstrumentationScope::builder("test").build(),
@@ -242,7 +246,15 @@ mod tests {
             ],
             0,
         );
-        let row = span_to_row(&span(SpanId::INVALID, Status::error("float division by zero"), vec![KeyValue::new("tool.name", "divide")], vec![ev]), 0);
+        let row = span_to_row(
+            &span(
+                SpanId::INVALID,
+                Status::error("float division by zero"),
+                vec![KeyValue::new("tool.name", "divide")],
+                vec![ev],
+            ),
+            0,
+        );
         let v: Json = serde_json::from_str(&row.attributes).unwrap();
         let obj = v.as_object().unwrap();
         assert_eq!(obj.len(), 2, "tool.name plus the one reserved key: {obj:?}");
@@ -254,7 +266,10 @@ mod tests {
     #[test]
     fn huge_attribute_values_survive() {
         let big = "x".repeat(10 * 1024 * 1024);
-        let row = span_to_row(&span(SpanId::INVALID, Status::Ok, vec![KeyValue::new("output.value", big.clone())], vec![]), 0);
+        let row = span_to_row(
+            &span(SpanId::INVALID, Status::Ok, vec![KeyValue::new("output.value", big.clone())], vec![]),
+            0,
+        );
         let v: Json = serde_json::from_str(&row.attributes).unwrap();
         assert_eq!(v["output.value"].as_str().unwrap().len(), big.len());
     }

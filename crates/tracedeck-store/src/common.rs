@@ -90,11 +90,8 @@ pub fn detail(row: Option<TraceRowData>, mut spans: Vec<Span>) -> Option<TraceDe
         }
         agg.total_tokens += s.tokens.unwrap_or(0);
     }
-    agg.root_input = tree
-        .roots
-        .iter()
-        .filter_map(|&r| tree.nodes[r as usize].span)
-        .find_map(|i| input_text(&spans[i as usize]));
+    agg.root_input =
+        tree.roots.iter().filter_map(|&r| tree.nodes[r as usize].span).find_map(|i| input_text(&spans[i as usize]));
     let row = row.unwrap_or_else(|| {
         let first = spans.iter().min_by_key(|s| s.start_us);
         let root = tree.roots.iter().find_map(|&r| tree.nodes[r as usize].span).map(|i| &spans[i as usize]);
@@ -130,9 +127,9 @@ pub fn like_pattern(search: &str) -> String {
 pub fn decode_cursor(page: &PageRequest) -> Result<Option<Cursor>> {
     match page.cursor.as_deref() {
         None | Some("") => Ok(None),
-        Some(c) => Cursor::decode(c)
-            .map(Some)
-            .ok_or_else(|| StoreError::Invalid(format!("malformed page cursor {c:?}"))),
+        Some(c) => {
+            Cursor::decode(c).map(Some).ok_or_else(|| StoreError::Invalid(format!("malformed page cursor {c:?}")))
+        }
     }
 }
 
@@ -177,8 +174,15 @@ mod tests {
     #[test]
     fn detail_without_trace_row_is_summarised_from_spans() {
         let s = Span::from_columns(
-            "00000000000000aa".into(), "t".repeat(32), None, "Agent.run".into(), "INTERNAL".into(),
-            "ERROR", None, "2026-01-01T00:00:00.000000+00:00", "2026-01-01T00:00:01.500000+00:00",
+            "00000000000000aa".into(),
+            "t".repeat(32),
+            None,
+            "Agent.run".into(),
+            "INTERNAL".into(),
+            "ERROR",
+            None,
+            "2026-01-01T00:00:00.000000+00:00",
+            "2026-01-01T00:00:01.500000+00:00",
             Some(r#"{"input.value":"hi","llm.token_count.prompt":3,"llm.token_count.completion":4}"#.into()),
         );
         let d = detail(None, vec![s]).unwrap();

@@ -83,9 +83,7 @@ pub fn validate_ident(kind: &str, s: &str) -> Result<(), StoreError> {
     if ok {
         Ok(())
     } else {
-        Err(StoreError::Config(format!(
-            "invalid {kind} name {s:?}: use letters, digits and '_' (max 63 characters)"
-        )))
+        Err(StoreError::Config(format!("invalid {kind} name {s:?}: use letters, digits and '_' (max 63 characters)")))
     }
 }
 
@@ -149,9 +147,7 @@ impl StoreConfig {
                 "schema" | "db_schema" => {
                     validate_ident("schema", &v)?;
                     if backend == Backend::Sqlite {
-                        return Err(StoreError::Config(
-                            "SQLite has no schemas: drop '?schema=' from the URL".into(),
-                        ));
+                        return Err(StoreError::Config("SQLite has no schemas: drop '?schema=' from the URL".into()));
                     }
                     cfg.schema = Some(v);
                 }
@@ -174,10 +170,7 @@ impl StoreConfig {
         }
         match backend {
             Backend::Sqlite => {
-                let path = base
-                    .strip_prefix("sqlite://")
-                    .or_else(|| base.strip_prefix("sqlite:"))
-                    .unwrap_or(base);
+                let path = base.strip_prefix("sqlite://").or_else(|| base.strip_prefix("sqlite:")).unwrap_or(base);
                 if path.is_empty() {
                     return Err(StoreError::Config("sqlite URL has no file path".into()));
                 }
@@ -243,10 +236,9 @@ impl StoreConfig {
     /// Is this the same database (ignoring read-only and credentials)?
     pub fn describe(&self) -> String {
         match self.backend {
-            Backend::Sqlite => format!(
-                "sqlite {}",
-                self.sqlite_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
-            ),
+            Backend::Sqlite => {
+                format!("sqlite {}", self.sqlite_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default())
+            }
             _ => format!(
                 "{} {} (schema {})",
                 self.backend,
@@ -303,7 +295,9 @@ mod tests {
 
     #[test]
     fn parses_backends_and_options() {
-        let c = StoreConfig::parse("postgres://u:secret@127.0.0.1:5432/db?schema=traces&sslmode=disable&traces_table=t1").unwrap();
+        let c =
+            StoreConfig::parse("postgres://u:secret@127.0.0.1:5432/db?schema=traces&sslmode=disable&traces_table=t1")
+                .unwrap();
         assert_eq!(c.backend, Backend::Postgres);
         assert_eq!(c.schema.as_deref(), Some("traces"));
         assert_eq!(c.traces_table, "t1");

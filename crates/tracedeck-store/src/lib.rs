@@ -24,9 +24,7 @@ pub mod sqlite;
 pub mod writer;
 
 use serde::Serialize;
-use tracedeck_model::{
-    PageRequest, Span, SpanRow, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage,
-};
+use tracedeck_model::{PageRequest, Span, SpanRow, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage};
 
 pub use config::{Backend, StoreConfig};
 pub use writer::{Writer, WriterConfig, WriterStats};
@@ -82,7 +80,18 @@ impl StoreError {
                 // SQLite: busy / locked; MySQL: server gone / lost connection.
                 matches!(
                     code.as_str(),
-                    "57P01" | "57P02" | "57P03" | "53300" | "08006" | "08001" | "08004" | "5" | "6" | "517" | "2006" | "2013"
+                    "57P01"
+                        | "57P02"
+                        | "57P03"
+                        | "53300"
+                        | "08006"
+                        | "08001"
+                        | "08004"
+                        | "5"
+                        | "6"
+                        | "517"
+                        | "2006"
+                        | "2013"
                 ) || code.starts_with("08")
             }
             _ => false,

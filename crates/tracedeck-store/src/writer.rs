@@ -131,10 +131,7 @@ impl Writer {
     /// Starts the writer task for `store` (on the current tokio runtime).
     pub async fn spawn(store: Store, cfg: WriterConfig) -> Result<Writer> {
         if store.is_read_only() {
-            return Err(StoreError::ReadOnly(format!(
-                "cannot record traces into {}",
-                store.config().describe()
-            )));
+            return Err(StoreError::ReadOnly(format!("cannot record traces into {}", store.config().describe())));
         }
         let spool = match &cfg.spool {
             Some((path, max)) => Some(Spool::open(path, *max).await?),
@@ -222,7 +219,9 @@ impl Writer {
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(r)) => r,
             Ok(Err(_)) => Err("the trace writer stopped".into()),
-            Err(_) => Err(format!("flush timed out after {timeout:?}; {} span(s) still queued", self.stats().queued_spans)),
+            Err(_) => {
+                Err(format!("flush timed out after {timeout:?}; {} span(s) still queued", self.stats().queued_spans))
+            }
         }
     }
 
@@ -333,7 +332,11 @@ impl Task {
                     Err(format!(
                         "the database is unreachable; {} span(s) are kept in the spool and will be written when it is back{}",
                         self.shared.pending.load(Ordering::Relaxed),
-                        self.shared.last_error.lock().map(|e| e.clone().map(|e| format!(" (last error: {e})")).unwrap_or_default()).unwrap_or_default()
+                        self.shared
+                            .last_error
+                            .lock()
+                            .map(|e| e.clone().map(|e| format!(" (last error: {e})")).unwrap_or_default())
+                            .unwrap_or_default()
                     ))
                 } else {
                     Ok(())
@@ -373,7 +376,8 @@ impl Task {
                 }
                 Err(e) if chunk.len() == 1 => {
                     self.shared.rejected.fetch_add(1, Ordering::Relaxed);
-                    self.shared.error(format!("span {} of trace {} rejected: {e}", chunk[0].span_id, chunk[0].trace_id));
+                    self.shared
+                        .error(format!("span {} of trace {} rejected: {e}", chunk[0].span_id, chunk[0].trace_id));
                 }
                 Err(_) => {
                     let mut a = chunk;
@@ -400,7 +404,10 @@ impl Task {
             None => {
                 let held: u64 = self.shared.pending.load(Ordering::Relaxed);
                 if held + n as u64 > self.queue_spans {
-                    self.shared.drop_spans(n, "the database is unreachable and the in-memory retry buffer is full (no spool configured)");
+                    self.shared.drop_spans(
+                        n,
+                        "the database is unreachable and the in-memory retry buffer is full (no spool configured)",
+                    );
                 } else {
                     self.memory.push_back(rows);
                     self.shared.pending.fetch_add(n as u64, Ordering::Relaxed);

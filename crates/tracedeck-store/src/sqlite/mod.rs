@@ -51,12 +51,10 @@ async fn table_names(pool: &SqlitePool) -> Result<Vec<String>> {
 
 impl SqliteStore {
     pub async fn open(cfg: &StoreConfig, opts: OpenOptions) -> Result<SqliteStore> {
-        let path = cfg
-            .sqlite_path
-            .clone()
-            .ok_or_else(|| StoreError::Config("sqlite URL has no file path".into()))?;
+        let path = cfg.sqlite_path.clone().ok_or_else(|| StoreError::Config("sqlite URL has no file path".into()))?;
         let target = path.display().to_string();
-        let tables = Tables { traces: q(&cfg.traces_table), spans: q(&cfg.spans_table), versions: q(&cfg.versions_table) };
+        let tables =
+            Tables { traces: q(&cfg.traces_table), spans: q(&cfg.spans_table), versions: q(&cfg.versions_table) };
         let connect_err = |source| StoreError::Connect { target: target.clone(), source };
         let base = SqliteConnectOptions::from_str("sqlite://")
             .map_err(connect_err)?
@@ -125,9 +123,8 @@ impl SqliteStore {
         if opts.create
             && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Config(format!("cannot create directory {}: {e}", dir.display()))
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Config(format!("cannot create directory {}: {e}", dir.display())))?;
         }
         let rw = base
             .clone()
@@ -194,9 +191,7 @@ impl SqliteStore {
             .await
             .map_err(StoreError::query("read journal mode"))?;
         let readers = if journal.eq_ignore_ascii_case("wal") { 4 } else { 1 };
-        let reader = open_pool(base.read_only(true).pragma("query_only", "ON"), readers)
-            .await
-            .map_err(connect_err)?;
+        let reader = open_pool(base.read_only(true).pragma("query_only", "ON"), readers).await.map_err(connect_err)?;
         let version = if origin == Origin::Foreign { None } else { applied_version(&writer).await? };
         let info = StoreInfo {
             backend: Backend::Sqlite,
@@ -288,12 +283,10 @@ async fn open_pool(opts: SqliteConnectOptions, max: u32) -> std::result::Result<
 }
 
 async fn applied_version(pool: &SqlitePool) -> Result<Option<i64>> {
-    sqlx::query_scalar(AssertSqlSafe(format!(
-        "SELECT MAX(version) FROM {MIGRATIONS_TABLE} WHERE success"
-    )))
-    .fetch_one(pool)
-    .await
-    .map_err(StoreError::query("read Tracedeck schema version"))
+    sqlx::query_scalar(AssertSqlSafe(format!("SELECT MAX(version) FROM {MIGRATIONS_TABLE} WHERE success")))
+        .fetch_one(pool)
+        .await
+        .map_err(StoreError::query("read Tracedeck schema version"))
 }
 
 async fn sqlite_version(pool: &SqlitePool) -> Result<String> {

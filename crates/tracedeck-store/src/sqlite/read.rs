@@ -4,10 +4,8 @@
 //! (`json_valid` guards every `json_extract`).
 
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{AssertSqlSafe, Arguments, Row};
-use tracedeck_model::{
-    PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage, TraceStatus,
-};
+use sqlx::{Arguments, AssertSqlSafe, Row};
+use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage, TraceStatus};
 
 use super::SqliteStore;
 use crate::common::{self, INPUT_FETCH_CHARS, SpanAggregates, TraceRowData};
@@ -176,24 +174,23 @@ impl SqliteStore {
         .await
         .map_err(StoreError::query("read a trace"))?
         .map(|r| trace_row(&r));
-        let spans = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {SPAN_COLS} FROM {} WHERE trace_id = ?",
-            self.tables.spans
-        )))
-        .bind(&id)
-        .fetch_all(&self.reader)
-        .await
-        .map_err(StoreError::query("read a trace's spans"))?;
+        let spans =
+            sqlx::query(AssertSqlSafe(format!("SELECT {SPAN_COLS} FROM {} WHERE trace_id = ?", self.tables.spans)))
+                .bind(&id)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(StoreError::query("read a trace's spans"))?;
         let spans: Vec<Span> = spans.iter().map(span_row).collect();
         Ok(common::detail(row, spans))
     }
 
     pub async fn get_span(&self, span_id: &str) -> Result<Option<Span>> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {SPAN_COLS} FROM {} WHERE span_id = ?", self.tables.spans)))
-            .bind(span_id.trim().to_ascii_lowercase())
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(StoreError::query("read a span"))?;
+        let row =
+            sqlx::query(AssertSqlSafe(format!("SELECT {SPAN_COLS} FROM {} WHERE span_id = ?", self.tables.spans)))
+                .bind(span_id.trim().to_ascii_lowercase())
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(StoreError::query("read a span"))?;
         Ok(row.as_ref().map(span_row))
     }
 

@@ -63,10 +63,7 @@ impl SqliteStore {
     }
 
     pub async fn write_batch(&self, rows: &[SpanRow]) -> Result<()> {
-        let pool = self
-            .writer
-            .as_ref()
-            .ok_or_else(|| StoreError::ReadOnly("SQLite store opened read-only".into()))?;
+        let pool = self.writer.as_ref().ok_or_else(|| StoreError::ReadOnly("SQLite store opened read-only".into()))?;
         let traces = trace_upserts(rows);
         let mut tx = pool.begin().await.map_err(StoreError::query("begin a write"))?;
 
