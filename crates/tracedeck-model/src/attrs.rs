@@ -41,6 +41,9 @@ pub const EVENTS: &str = "tracedeck.events";
 /// Set on a span read from a row whose `attributes` column was not a JSON object; the raw text
 /// is kept under this key so nothing is lost.
 pub const INVALID_ATTRIBUTES: &str = "tracedeck.invalid_attributes";
+/// Set when a backend had to cut attribute values to store a span (e.g. larger than MySQL's
+/// `max_allowed_packet`); holds the original size in bytes.
+pub const TRUNCATED_ATTRIBUTES: &str = "tracedeck.truncated_attributes";
 
 fn str_of<'a>(attrs: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a str> {
     keys.iter().filter_map(|k| attrs.get(*k)).find_map(|v| v.as_str().filter(|s| !s.is_empty()))

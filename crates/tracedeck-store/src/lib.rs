@@ -76,23 +76,11 @@ impl StoreError {
             | sqlx::Error::Tls(_) => true,
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-                // PostgreSQL: admin shutdown / cannot connect now / too many connections;
-                // SQLite: busy / locked; MySQL: server gone / lost connection.
-                matches!(
-                    code.as_str(),
-                    "57P01"
-                        | "57P02"
-                        | "57P03"
-                        | "53300"
-                        | "08006"
-                        | "08001"
-                        | "08004"
-                        | "5"
-                        | "6"
-                        | "517"
-                        | "2006"
-                        | "2013"
-                ) || code.starts_with("08")
+                // PostgreSQL admin shutdown / crash / cannot connect now, too many
+                // connections; deadlocks and serialization failures (any backend);
+                // SQLite busy / locked. Lost connections surface as I/O errors.
+                matches!(code.as_str(), "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01" | "5" | "6" | "517")
+                    || code.starts_with("08")
             }
             _ => false,
         }
