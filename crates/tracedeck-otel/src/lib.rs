@@ -11,6 +11,7 @@
 //! Receiving OTLP from external processes is added next to these by the api crate.
 
 pub mod exporter;
+pub mod otlp;
 pub mod setup;
 pub mod transform;
 
