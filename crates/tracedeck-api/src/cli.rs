@@ -38,6 +38,16 @@ pub enum Command {
     /// Create or inspect the Agno trace tables.
     #[command(subcommand)]
     Db(DbCmd),
+    /// Serve the UI and the API over HTTP (web mode), and receive OTLP/HTTP traces from
+    /// external agents at /v1/traces (the OpenTelemetry default endpoint, port 4318).
+    Serve {
+        /// Address to listen on. Anything but loopback requires --token.
+        #[arg(long, default_value = "127.0.0.1:4318")]
+        bind: std::net::SocketAddr,
+        /// Access token required on every request (at least 16 characters).
+        #[arg(long, env = "TRACEDECK_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+    },
     /// Record a scripted demo run (no model called) and print its tree.
     Demo {
         #[arg(long, default_value_t = 1)]
@@ -240,7 +250,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             store.close().await;
         }
-        Command::Demo { .. } => unreachable!("handled in main, which installs the recording layer"),
+        Command::Demo { .. } | Command::Serve { .. } => {
+            unreachable!("handled in main, which installs the recording layer")
+        }
     }
     Ok(())
 }

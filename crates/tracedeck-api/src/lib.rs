@@ -1,11 +1,17 @@
-//! Tracedeck's application layer: where the data lives ([`paths`]), the operations every
-//! front end uses ([`service`]), the demo recording ([`demo`]) and the `tracedeck` command
-//! line ([`cli`]). Front ends (CLI now; HTTP and Tauri adapters later) stay thin and call
-//! the service.
+//! Tracedeck's application layer: where the data lives ([`paths`]), opening databases
+//! ([`service`]), the application service every front end uses ([`app`]), its one error type
+//! ([`error`]), live update batching ([`live`]), the price table ([`prices`]), the HTTP
+//! front end for web mode and OTLP ([`web`]) and the `tracedeck` command line ([`cli`]).
+//! Front ends stay thin adapters over [`app::App`].
 
+pub mod app;
 pub mod cli;
 pub mod demo;
+pub mod error;
+pub mod live;
 pub mod paths;
+pub mod prices;
 pub mod render;
 pub mod service;
 pub mod timespec;
+pub mod web;

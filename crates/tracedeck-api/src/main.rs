@@ -4,7 +4,10 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use tracedeck_api::app::{App, AppConfig};
 use tracedeck_api::cli::{self, Cli, Command};
+use tracedeck_api::web::{self, ServeOptions};
+use tracedeck_api::paths;
 use tracedeck_api::service::{self, Access};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -34,6 +37,31 @@ async fn main_async(cli: Cli) -> anyhow::Result<()> {
         tracing_subscriber::registry().with(log_layer()).with(telemetry.layer()).init();
         let r = cli::run_demo(&store, *runs, user, session, cli.json, &telemetry).await;
         store.close().await;
+        return r;
+    }
+    if let Command::Serve { bind, token } = &cli.command {
+        let app = App::start(AppConfig {
+            db: cli.db.clone(),
+            read_only: cli.read_only,
+            data_dir: paths::data_dir()?,
+            config_dir: paths::config_dir()?,
+        })
+        .await?;
+        tracing_subscriber::registry().with(log_layer()).with(app.telemetry().map(|t| t.layer())).init();
+        let opts = ServeOptions { bind: *bind, token: token.clone() };
+        opts.check().map_err(anyhow::Error::msg)?;
+        let status = app.status();
+        eprintln!("Tracedeck {} on {}", status.version, status.database.label);
+        for note in &status.database.notes {
+            eprintln!("note: {note}");
+        }
+        eprintln!("UI:   http://{bind}/");
+        eprintln!("OTLP: http://{bind}/v1/traces (protobuf or JSON)");
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        let r = web::serve(app.clone(), opts, shutdown).await;
+        app.shutdown().await;
         return r;
     }
     tracing_subscriber::registry().with(log_layer()).init();

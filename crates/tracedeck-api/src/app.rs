@@ -1,0 +1,242 @@
+//! The application service: state built once at start, one async method per operation, used
+//! by every front end (the `tracedeck serve` HTTP routes and the Tauri commands are thin
+//! adapters over it). It owns the open trace database, the recorder (writer + telemetry)
+//! when that database is writable, live update batching and the price table.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage};
+use tracedeck_otel::{Telemetry, otlp};
+use tracedeck_store::{Backend, Origin, Store};
+
+use crate::error::{ApiError, ApiResult};
+use crate::live::{self, TracesChanged};
+use crate::prices::{self, PriceTable};
+use crate::service::{self, Access};
+
+/// How the app is started.
+#[derive(Debug, Clone, Default)]
+pub struct AppConfig {
+    /// Trace database URL; `None` for the default SQLite file.
+    pub db: Option<String>,
+    pub read_only: bool,
+    pub data_dir: PathBuf,
+    pub config_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct DatabaseInfo {
+    /// What it is, without credentials (e.g. "sqlite /home/me/.local/share/tracedeck/traces.db").
+    pub label: String,
+    pub backend: String,
+    pub read_only: bool,
+    /// "created", "tracedeck" or "foreign" (not created by Tracedeck, never altered).
+    pub origin: String,
+    pub server_version: String,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RecordingStatus {
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub written_spans: u64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub pending_spans: u64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub dropped_spans: u64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub rejected_spans: u64,
+    pub database_reachable: bool,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AppStatus {
+    pub version: String,
+    pub database: DatabaseInfo,
+    /// `None` when the database is read-only (nothing is recorded into it).
+    pub recording: Option<RecordingStatus>,
+    pub data_dir: String,
+    pub config_dir: String,
+}
+
+/// Result of an OTLP export request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct IngestResult {
+    pub accepted: u32,
+    pub rejected: u32,
+    pub message: Option<String>,
+}
+
+struct Inner {
+    cfg: AppConfig,
+    store: Store,
+    telemetry: Option<Telemetry>,
+    live: broadcast::Sender<TracesChanged>,
+    prices: RwLock<PriceTable>,
+    price_error: Option<String>,
+}
+
+/// Cheap to clone; share it between front ends.
+#[derive(Clone)]
+pub struct App(Arc<Inner>);
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("db", &self.0.store.config().describe()).finish()
+    }
+}
+
+fn valid_id(kind: &str, id: &str) -> ApiResult<String> {
+    let id = id.trim();
+    if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(ApiError::BadRequest(format!("invalid {kind} id")));
+    }
+    Ok(id.to_ascii_lowercase())
+}
+
+impl App {
+    /// Opens the database (the default one is created on first use) and, when it is
+    /// writable, starts the recorder. Must run inside a tokio runtime.
+    pub async fn start(cfg: AppConfig) -> anyhow::Result<App> {
+        let db = crate::cli::db_url(cfg.db.as_deref(), cfg.read_only);
+        let store = service::open(db.as_deref(), Access::Read).await?;
+        let (live, _) = broadcast::channel(256);
+        let telemetry = if store.is_read_only() {
+            None
+        } else {
+            let t = service::start_recording(&store).await?;
+            live::spawn_batcher(t.writer(), live.clone());
+            Some(t)
+        };
+        let (prices, price_error) = match prices::load(&cfg.config_dir) {
+            Ok(p) => (p, None),
+            Err(e) => (PriceTable::default(), Some(format!("price table not loaded ({e}); using defaults"))),
+        };
+        Ok(App(Arc::new(Inner { cfg, store, telemetry, live, prices: RwLock::new(prices), price_error })))
+    }
+
+    /// The recorder, to install its `tracing` layer (local agents record through it).
+    pub fn telemetry(&self) -> Option<&Telemetry> {
+        self.0.telemetry.as_ref()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn status(&self) -> AppStatus {
+        let store = &self.0.store;
+        let info = store.info();
+        let mut notes = info.notes.clone();
+        notes.extend(self.0.price_error.clone());
+        AppStatus {
+            version: env!("CARGO_PKG_VERSION").into(),
+            database: DatabaseInfo {
+                label: store.config().describe(),
+                backend: match info.backend {
+                    Backend::Sqlite => "sqlite",
+                    Backend::Postgres => "postgres",
+                    Backend::MySql => "mysql",
+                }
+                .into(),
+                read_only: info.read_only,
+                origin: match info.origin {
+                    Origin::Created => "created",
+                    Origin::Tracedeck => "tracedeck",
+                    Origin::Foreign => "foreign",
+                }
+                .into(),
+                server_version: info.server_version.clone(),
+                notes,
+            },
+            recording: self.0.telemetry.as_ref().map(|t| {
+                let s = t.writer().stats();
+                RecordingStatus {
+                    written_spans: s.written_spans,
+                    pending_spans: s.pending_spans,
+                    dropped_spans: s.dropped_spans,
+                    rejected_spans: s.rejected_spans,
+                    database_reachable: s.database_reachable,
+                    last_error: s.last_error,
+                }
+            }),
+            data_dir: self.0.cfg.data_dir.display().to_string(),
+            config_dir: self.0.cfg.config_dir.display().to_string(),
+        }
+    }
+
+    pub async fn list_traces(&self, filter: &TraceFilter, page: &PageRequest) -> ApiResult<TracePage> {
+        Ok(self.0.store.list_traces(filter, page).await?)
+    }
+
+    pub async fn get_trace(&self, trace_id: &str) -> ApiResult<TraceDetail> {
+        let id = valid_id("trace", trace_id)?;
+        self.0.store.get_trace(&id).await?.ok_or_else(|| ApiError::NotFound(format!("trace {id}")))
+    }
+
+    pub async fn get_span(&self, span_id: &str) -> ApiResult<Span> {
+        let id = valid_id("span", span_id)?;
+        self.0.store.get_span(&id).await?.ok_or_else(|| ApiError::NotFound(format!("span {id}")))
+    }
+
+    pub async fn trace_stats(&self, by: StatsGroupBy, filter: &TraceFilter) -> ApiResult<Vec<StatRow>> {
+        Ok(self.0.store.trace_stats(by, filter).await?)
+    }
+
+    /// Batched notices of traces that received spans.
+    pub fn subscribe_live(&self) -> broadcast::Receiver<TracesChanged> {
+        self.0.live.subscribe()
+    }
+
+    /// OTLP/HTTP export from an external process (protobuf or JSON).
+    pub async fn ingest_otlp(&self, body: &[u8], json: bool) -> ApiResult<IngestResult> {
+        let Some(t) = &self.0.telemetry else {
+            return Err(ApiError::ReadOnly(format!(
+                "{} is open read-only; spans sent here cannot be recorded",
+                self.0.store.config().describe()
+            )));
+        };
+        let now = tracedeck_model::time::now_ns();
+        let decoded = if json { otlp::decode_json(body, now) } else { otlp::decode_protobuf(body, now) }
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let accepted = decoded.rows.len() as u32;
+        match t.writer().submit(decoded.rows).await {
+            tracedeck_store::writer::Submitted::Dropped(n) => {
+                return Err(ApiError::Unavailable(format!("{n} span(s) dropped: the write queue and spool are full")));
+            }
+            _ => {}
+        }
+        let message = (decoded.rejected > 0).then(|| {
+            format!("{} span(s) rejected: {}", decoded.rejected, decoded.problems.join("; "))
+        });
+        Ok(IngestResult { accepted, rejected: decoded.rejected as u32, message })
+    }
+
+    pub fn prices(&self) -> PriceTable {
+        self.0.prices.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_prices(&self, table: PriceTable) -> ApiResult<PriceTable> {
+        prices::save(&self.0.cfg.config_dir, &table)?;
+        *self.0.prices.write().unwrap_or_else(|p| p.into_inner()) = table.clone();
+        Ok(table)
+    }
+
+    /// Flushes recorded spans and closes the database.
+    pub async fn shutdown(&self) {
+        if let Some(t) = &self.0.telemetry {
+            let _ = t.flush(Duration::from_secs(10)).await;
+            t.shutdown(Duration::from_secs(5)).await;
+        }
+        self.0.store.close().await;
+    }
+}
