@@ -48,6 +48,20 @@ pub enum Command {
         #[arg(long, env = "TRACEDECK_TOKEN", hide_env_values = true)]
         token: Option<String>,
     },
+    /// Write synthetic traces (for trying the UI, tests and benchmarks).
+    #[command(hide = true)]
+    Seed {
+        #[arg(long, default_value_t = 100)]
+        traces: usize,
+        /// Also write one trace with this many spans.
+        #[arg(long)]
+        big_trace: Option<usize>,
+        /// Also write traces whose names and values carry HTML/script payloads.
+        #[arg(long)]
+        xss: bool,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Record a scripted demo run (no model called) and print its tree.
     Demo {
         #[arg(long, default_value_t = 1)]
@@ -247,6 +261,18 @@ pub async fn run(cli: Cli) -> Result<()> {
                 print_json(&report)?
             } else {
                 print!("{}", render::report(&report))
+            }
+            store.close().await;
+        }
+        Command::Seed { traces, big_trace, xss, seed } => {
+            let store = open(db.as_deref(), Access::Create).await?;
+            let done = crate::seed::seed(&store, traces, big_trace, xss, seed).await?;
+            if json {
+                print_json(&done)?;
+            } else {
+                println!("wrote {} spans: {} traces{}{}", done.spans, done.traces.len(),
+                    done.big_trace.as_ref().map(|b| format!(", big trace {b}")).unwrap_or_default(),
+                    if done.xss_traces.is_empty() { String::new() } else { format!(", {} XSS traces", done.xss_traces.len()) });
             }
             store.close().await;
         }
