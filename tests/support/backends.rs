@@ -20,6 +20,7 @@ pub struct TestDb {
     pub cfg: StoreConfig,
     pub name: String,
     _dir: Option<tempfile::TempDir>,
+    cleaned: bool,
 }
 
 fn unique(prefix: &str) -> String {
@@ -49,18 +50,23 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("tempdir");
                 let path = dir.path().join("traces.db");
-                TestDb { cfg: StoreConfig::sqlite(&path), name: path.display().to_string(), _dir: Some(dir) }
+                TestDb {
+                    cfg: StoreConfig::sqlite(&path),
+                    name: path.display().to_string(),
+                    _dir: Some(dir),
+                    cleaned: false,
+                }
             }
             Backend::Postgres => {
                 let name = unique("td_test");
                 let cfg = StoreConfig::parse(&format!("{}?schema={name}", pg_url())).expect("pg url");
-                TestDb { cfg, name, _dir: None }
+                TestDb { cfg, name, _dir: None, cleaned: false }
             }
             Backend::MySql => {
                 let name = unique("td_test");
                 let sep = if mysql_url().contains('?') { '&' } else { '?' };
                 let cfg = StoreConfig::parse(&format!("{}{sep}schema={name}", mysql_url())).expect("mysql url");
-                TestDb { cfg, name, _dir: None }
+                TestDb { cfg, name, _dir: None, cleaned: false }
             }
         })
     }
@@ -71,23 +77,41 @@ impl TestDb {
     }
 
     /// Drops the schema / database (the SQLite temp dir goes with `self`).
-    pub async fn cleanup(self) {
-        match self.cfg.backend {
-            Backend::Sqlite => {}
-            Backend::Postgres => {
-                let mut c = sqlx::PgConnection::connect(&pg_url()).await.expect("pg connect");
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name)))
-                    .execute(&mut c)
-                    .await
-                    .expect("drop schema");
+    pub async fn cleanup(mut self) {
+        self.cleaned = true;
+        drop_namespace(self.cfg.backend, &self.name).await;
+    }
+}
+
+/// A test that panics before `cleanup` still leaves no schema behind.
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if self.cleaned || self.cfg.backend == Backend::Sqlite {
+            return;
+        }
+        let (backend, name) = (self.cfg.backend, self.name.clone());
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                rt.block_on(drop_namespace(backend, &name));
             }
-            Backend::MySql => {
-                let mut c = sqlx::MySqlConnection::connect(&mysql_url()).await.expect("mysql connect");
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{}`", self.name)))
-                    .execute(&mut c)
-                    .await
-                    .expect("drop database");
-            }
+        })
+        .join();
+    }
+}
+
+async fn drop_namespace(backend: Backend, name: &str) {
+    match backend {
+        Backend::Sqlite => {}
+        Backend::Postgres => {
+            let Ok(mut c) = sqlx::PgConnection::connect(&pg_url()).await else { return };
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")))
+                .execute(&mut c)
+                .await
+                .ok();
+        }
+        Backend::MySql => {
+            let Ok(mut c) = sqlx::MySqlConnection::connect(&mysql_url()).await else { return };
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`"))).execute(&mut c).await.ok();
         }
     }
 }

@@ -150,7 +150,7 @@ async fn unreachable_database_spools_then_drains_and_counts_drops() {
     assert!(!stats.database_reachable);
     assert_eq!(stats.pending_spans, 240, "two batches fit in the spool: {stats:?}");
     assert_eq!(stats.dropped_spans, 360, "the rest is dropped and counted: {stats:?}");
-    assert!(stats.last_error.as_deref().unwrap_or("").contains("dropped"), "{stats:?}");
+    assert!(stats.last_drop.as_deref().unwrap_or("").contains("spool is full"), "{stats:?}");
 
     up.store(true, Ordering::SeqCst);
     let mut ok = Err(String::new());

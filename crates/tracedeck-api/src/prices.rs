@@ -14,7 +14,9 @@ use crate::error::{ApiError, ApiResult};
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ModelPrice {
     pub model: String,
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub input_per_mtok: f64,
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub output_per_mtok: f64,
 }
 

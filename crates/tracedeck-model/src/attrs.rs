@@ -49,11 +49,15 @@ fn str_of<'a>(attrs: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a str> {
     keys.iter().filter_map(|k| attrs.get(*k)).find_map(|v| v.as_str().filter(|s| !s.is_empty()))
 }
 
-/// Reads an integer attribute that may have been stored as an int, a float or a string.
+/// Reads a count stored as an integer, a float (truncated) or a string of digits; anything
+/// else is absent. The SQL backends compute token totals with the same rule.
 pub fn int_of(attrs: &Map<String, Value>, key: &str) -> Option<i64> {
     match attrs.get(key)? {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
+        Value::String(s) => {
+            let t = s.trim();
+            (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.parse().ok()).flatten()
+        }
         _ => None,
     }
 }

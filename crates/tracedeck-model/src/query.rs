@@ -48,10 +48,10 @@ pub struct TraceFilter {
     /// Case-insensitive substring of the trace name, or of any span's input/output values.
     pub search: Option<String>,
     /// Traces that started at or after this time (µs since epoch).
-    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    #[cfg_attr(feature = "specta", specta(type = Option<i32>))]
     pub since_us: Option<i64>,
     /// Traces that started before this time (µs since epoch).
-    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    #[cfg_attr(feature = "specta", specta(type = Option<i32>))]
     pub until_us: Option<i64>,
 }
 
@@ -111,14 +111,15 @@ pub struct TraceSummary {
     /// As stored in `agno_traces.status` (may be stale in Agno-written databases).
     pub stored_status: String,
     pub start_time: String,
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub start_us: i64,
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub end_us: i64,
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub duration_ms: f64,
     pub span_count: u32,
     pub error_count: u32,
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub total_tokens: i64,
     /// The root span's `input.value`, cut to a preview length.
     pub input_preview: Option<String>,
@@ -191,13 +192,15 @@ impl StatsGroupBy {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct StatRow {
     pub key: Option<String>,
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub count: i64,
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub error_count: i64,
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub total_tokens: i64,
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub avg_duration_ms: f64,
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub max_duration_ms: f64,
     pub last_seen: Option<String>,
 }

@@ -328,16 +328,17 @@ pub struct Span {
     pub status_code: StatusCode,
     pub status_message: Option<String>,
     /// Microseconds since the epoch (the stored precision; exact in a JS number).
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub start_us: i64,
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub end_us: i64,
     pub start_time: String,
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub duration_ms: f64,
     /// Derived from the attributes.
     pub kind: SemanticKind,
     /// Token total of this span (LLM spans), derived from the attributes.
-    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    #[cfg_attr(feature = "specta", specta(type = Option<i32>))]
     pub tokens: Option<i64>,
     /// Model name (LLM spans), derived from the attributes.
     pub model: Option<String>,

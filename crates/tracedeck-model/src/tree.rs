@@ -40,7 +40,7 @@ pub struct TreeNode {
     pub parent: Option<u32>,
     pub children: Vec<u32>,
     pub depth: u32,
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = i32))]
     pub start_us: i64,
     pub flags: NodeFlags,
 }

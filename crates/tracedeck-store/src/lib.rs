@@ -65,6 +65,8 @@ impl StoreError {
     /// statement or bad data); the writer retries these and spools meanwhile.
     pub fn is_transient(&self) -> bool {
         let e = match self {
+            // A connection cut during the handshake surfaces as a protocol error.
+            StoreError::Connect { source: sqlx::Error::Protocol(_), .. } => return true,
             StoreError::Connect { source, .. } | StoreError::Query { source, .. } => source,
             _ => return false,
         };

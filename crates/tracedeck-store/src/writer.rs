@@ -63,6 +63,8 @@ pub struct WriterStats {
     pub rejected_spans: u64,
     pub database_reachable: bool,
     pub last_error: Option<String>,
+    /// Why spans were last dropped (kept apart from `last_error`, which later errors replace).
+    pub last_drop: Option<String>,
 }
 
 /// What became of a submitted batch.
@@ -94,6 +96,7 @@ struct Shared {
     rejected: AtomicU64,
     unreachable: AtomicBool,
     last_error: Mutex<Option<String>>,
+    last_drop: Mutex<Option<String>>,
 }
 
 impl Shared {
@@ -106,7 +109,9 @@ impl Shared {
     fn drop_spans(&self, n: usize, why: &str) {
         let total = self.dropped.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
         tracing::error!(target: "tracedeck_store::writer", dropped = n, total_dropped = total, "{why}");
-        self.error(format!("{n} span(s) dropped: {why}"));
+        let msg = format!("{n} span(s) dropped: {why}");
+        *self.last_drop.lock().unwrap_or_else(|p| p.into_inner()) = Some(msg.clone());
+        self.error(msg);
     }
 }
 
@@ -235,6 +240,7 @@ impl Writer {
             rejected_spans: s.rejected.load(Ordering::Relaxed),
             database_reachable: !s.unreachable.load(Ordering::Relaxed),
             last_error: s.last_error.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            last_drop: s.last_drop.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         }
     }
 

@@ -16,18 +16,34 @@ const TRACE_COLS: &str = "t.trace_id, t.name, t.status, CAST(t.start_time AS TEX
 const SPAN_COLS: &str = "span_id, trace_id, parent_span_id, name, span_kind, status_code, status_message, \
     CAST(start_time AS TEXT), CAST(end_time AS TEXT), CAST(attributes AS TEXT)";
 
-/// Tokens of one span `s`, 0 when it has none or its JSON is malformed.
+/// A token count at JSON path `k` of span `s`, with [`tracedeck_model::attrs::int_of`]'s rule:
+/// integers, floats (truncated) and strings of digits count; anything else is NULL.
+fn count_expr(s: &str, k: &str) -> String {
+    let p = format!("'$.\"{k}\"'");
+    format!(
+        "(CASE json_type({s}.attributes, {p}) WHEN 'integer' THEN json_extract({s}.attributes, {p}) \
+         WHEN 'real' THEN CAST(json_extract({s}.attributes, {p}) AS INTEGER) \
+         WHEN 'text' THEN CASE WHEN trim(json_extract({s}.attributes, {p})) GLOB '[0-9]*' \
+              AND trim(json_extract({s}.attributes, {p})) NOT GLOB '*[^0-9]*' \
+              THEN CAST(trim(json_extract({s}.attributes, {p})) AS INTEGER) END END)"
+    )
+}
+
+/// Tokens of one span `s` (the explicit total, else prompt + completion in either
+/// convention), 0 when it has none or its JSON is malformed. Same rule as
+/// [`tracedeck_model::attrs::total_tokens`].
 fn tokens_expr(s: &str) -> String {
-    let x = |k: &str| format!("json_extract({s}.attributes, '$.\"{k}\"')");
+    let (p, gp, c, gc) = (
+        count_expr(s, "llm.token_count.prompt"),
+        count_expr(s, "gen_ai.usage.input_tokens"),
+        count_expr(s, "llm.token_count.completion"),
+        count_expr(s, "gen_ai.usage.output_tokens"),
+    );
     format!(
         "(CASE WHEN (instr({s}.attributes, 'token_count') > 0 OR instr({s}.attributes, 'gen_ai.usage') > 0) \
-              AND json_valid({s}.attributes) THEN CAST(COALESCE({total}, COALESCE({p}, {gp}, 0) + COALESCE({c}, {gc}, 0)) AS INTEGER) \
+              AND json_valid({s}.attributes) THEN COALESCE({total}, COALESCE({p}, {gp}, 0) + COALESCE({c}, {gc}, 0)) \
          ELSE 0 END)",
-        total = x("llm.token_count.total"),
-        p = x("llm.token_count.prompt"),
-        gp = x("gen_ai.usage.input_tokens"),
-        c = x("llm.token_count.completion"),
-        gc = x("gen_ai.usage.output_tokens"),
+        total = count_expr(s, "llm.token_count.total"),
     )
 }
 

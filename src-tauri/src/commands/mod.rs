@@ -1,0 +1,5 @@
+//! Tauri commands: one-line adapters from the webview to [`tracedeck_api::app::App`]. No SQL
+//! and no rules here; every operation lives in the application service.
+
+pub mod settings;
+pub mod traces;

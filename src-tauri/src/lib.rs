@@ -1,0 +1,77 @@
+//! Tracedeck's desktop shell: starts the application service (the same one `tracedeck serve`
+//! uses), registers the typed commands and events, opens the window, and listens for OTLP
+//! from external agents on 127.0.0.1:4318. This is the only crate that knows Tauri.
+
+pub mod bindings;
+pub mod commands;
+pub mod events;
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use tracedeck_api::app::{App, AppConfig};
+use tracedeck_api::paths;
+use tracedeck_api::web::{self, ServeOptions};
+use tracing_subscriber::{EnvFilter, Layer};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// Where external agents send OTLP/HTTP (the OpenTelemetry default port).
+pub const OTLP_ADDR: &str = "127.0.0.1:4318";
+
+/// Without a display the webview cannot start (GTK panics); say what to do instead.
+pub fn display_problem() -> Option<String> {
+    if cfg!(target_os = "linux") && std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        Some(
+            "no display found (DISPLAY / WAYLAND_DISPLAY are not set), so the desktop window cannot open.\n\
+             Use the web UI instead:  tracedeck serve   and open http://127.0.0.1:4318/"
+                .into(),
+        )
+    } else {
+        None
+    }
+}
+
+pub fn run() -> anyhow::Result<()> {
+    if let Some(problem) = display_problem() {
+        anyhow::bail!(problem);
+    }
+    let cfg = AppConfig {
+        db: std::env::var("TRACEDECK_DB").ok().filter(|s| !s.trim().is_empty()),
+        read_only: false,
+        data_dir: paths::data_dir()?,
+        config_dir: paths::config_dir()?,
+    };
+    let service = tauri::async_runtime::block_on(App::start(cfg)).context("starting Tracedeck")?;
+    let log = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("warn")));
+    tracing_subscriber::registry().with(log).with(service.telemetry().map(|t| t.layer())).init();
+
+    let builder = bindings::builder();
+    let otlp_service = service.clone();
+    let shutdown_service = service.clone();
+    tauri::Builder::default()
+        .invoke_handler(builder.invoke_handler())
+        .manage(service.clone())
+        .setup(move |app| {
+            builder.mount_events(app);
+            events::forward_live(app.handle().clone(), &service);
+            let addr: SocketAddr = OTLP_ADDR.parse().expect("valid address");
+            tauri::async_runtime::spawn(async move {
+                let opts = ServeOptions { bind: addr, token: None };
+                if let Err(e) = web::serve(otlp_service, opts, std::future::pending()).await {
+                    tracing::warn!("OTLP receiver not started ({e}); is another Tracedeck running?");
+                }
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .context("building the window")?
+        .run(move |_, event| {
+            if let tauri::RunEvent::Exit = event {
+                tauri::async_runtime::block_on(shutdown_service.shutdown());
+            }
+        });
+    Ok(())
+}
