@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Smoke test of the real desktop app under Xvfb (run inside xvfb-run, see Makefile):
+
+1. seeds a fresh data dir with `tracedeck seed`,
+2. starts tauri-driver (WebKitWebDriver) and opens a WebDriver session on the built app,
+3. waits until the webview shows run-list rows read from that database,
+4. saves a screenshot, reports cold start to first rows and the app's idle RSS,
+5. always deletes the session and stops the processes.
+
+    desktop_smoke.py --app target/debug/tracedeck-app --cli target/debug/tracedeck \
+        --driver target/tools/bin/tauri-driver --shot docs/desktop.png
+"""
+
+import argparse
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ROW = '[data-testid="run-scroll"] [role="row"]'
+
+
+def wd(method, url, body=None, timeout=60):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def rss_kb(root_pid):
+    """RSS of a process and all its descendants (WebKit runs helper processes)."""
+    out = subprocess.run(["ps", "-eo", "pid,ppid,rss"], capture_output=True, text=True).stdout.split("\n")[1:]
+    procs = {}
+    for line in out:
+        parts = line.split()
+        if len(parts) == 3:
+            procs[int(parts[0])] = (int(parts[1]), int(parts[2]))
+    total, todo = 0, [root_pid]
+    while todo:
+        p = todo.pop()
+        if p in procs:
+            total += procs[p][1]
+        todo.extend(c for c, (pp, _) in procs.items() if pp == p)
+    return total
+
+
+def find_app_pid(app):
+    out = subprocess.run(["pgrep", "-f", os.path.basename(app)], capture_output=True, text=True).stdout.split()
+    return int(out[0]) if out else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--app", required=True)
+    ap.add_argument("--cli", required=True)
+    ap.add_argument("--driver", required=True)
+    ap.add_argument("--shot", required=True)
+    ap.add_argument("--port", type=int, default=4444)
+    ap.add_argument("--timeout", type=float, default=60)
+    args = ap.parse_args()
+
+    home = tempfile.mkdtemp(prefix="tracedeck-smoke-")
+    env = dict(os.environ)
+    for k in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
+        d = os.path.join(home, k.lower())
+        os.makedirs(d, mode=0o700)
+        env[k] = d
+    env.update({"HOME": home, "NO_AT_BRIDGE": "1", "WEBKIT_DISABLE_DMABUF_RENDERER": "1",
+                "WEBKIT_DISABLE_COMPOSITING_MODE": "1", "LIBGL_ALWAYS_SOFTWARE": "1"})
+    env.pop("TRACEDECK_DB", None)
+    env.pop("TRACEDECK_DATA_DIR", None)
+    env.pop("TRACEDECK_CONFIG_DIR", None)
+    subprocess.run([args.cli, "seed", "--traces", "40"], env=env, check=True, stdout=subprocess.DEVNULL)
+
+    driver = subprocess.Popen([args.driver, "--port", str(args.port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{args.port}"
+    session = None
+    try:
+        for _ in range(100):
+            try:
+                wd("GET", f"{base}/status", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.1)
+        t0 = time.monotonic()
+        caps = {"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": os.path.abspath(args.app)}}}}
+        session = wd("POST", f"{base}/session", caps, timeout=120)["value"]["sessionId"]
+        url = f"{base}/session/{session}"
+        rows = []
+        deadline = time.monotonic() + args.timeout
+        while time.monotonic() < deadline:
+            rows = wd("POST", f"{url}/elements", {"using": "css selector", "value": ROW})["value"]
+            if rows:
+                break
+            time.sleep(0.05)
+        first_rows_s = time.monotonic() - t0
+        if not rows:
+            shot = wd("GET", f"{url}/screenshot")["value"]
+            open(args.shot, "wb").write(base64.b64decode(shot))
+            print(f"FAIL: no run rows after {args.timeout:.0f}s (screenshot: {args.shot})", file=sys.stderr)
+            return 1
+        title = wd("GET", f"{url}/title")["value"]
+        label = wd("POST", f"{url}/element", {"using": "css selector", "value": '[data-testid="db-label"]'})["value"]
+        label_text = wd("GET", f"{url}/element/{list(label.values())[0]}/text")["value"]
+        time.sleep(2.0)  # settle, then measure idle memory
+        pid = find_app_pid(args.app)
+        rss = rss_kb(pid) if pid else 0
+        shot = wd("GET", f"{url}/screenshot")["value"]
+        os.makedirs(os.path.dirname(os.path.abspath(args.shot)), exist_ok=True)
+        open(args.shot, "wb").write(base64.b64decode(shot))
+        print(f"desktop smoke: window '{title}', {len(rows)} run rows visible, database: {label_text}")
+        print(f"desktop cold start to first run rows: {first_rows_s * 1000:.0f} ms (includes WebDriver session start)")
+        print(f"desktop idle RSS (app + WebKit processes): {rss / 1024:.0f} MB")
+        print(f"screenshot: {args.shot}")
+        return 0
+    finally:
+        if session:
+            try:
+                wd("DELETE", f"{base}/session/{session}", timeout=20)
+            except Exception:
+                pass
+        driver.terminate()
+        try:
+            driver.wait(10)
+        except subprocess.TimeoutExpired:
+            driver.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
