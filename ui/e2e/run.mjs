@@ -1,0 +1,84 @@
+// `npm run e2e`: starts `tracedeck serve` (TRACEDECK_BIN, default target/debug/tracedeck) on a
+// free port with a temporary data dir, seeds it through the OTLP receiver, drives the UI in
+// Debian's Chromium (playwright-core) through every scenario, saves screenshots to docs/,
+// always stops the server, and exits non-zero on any failure or timeout.
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { cleanup, DOCS, UI_DIR, launchBrowser, startTracedeck, step, uiUrl, watchdog } from "./lib/harness.mjs";
+import * as s from "./scenarios.mjs";
+import { agents, agentsContract, xss } from "./scenarios_agents_xss.mjs";
+import { seed } from "./seed.mjs";
+
+async function agentsHaveBackend(api) {
+  const r = await fetch(`${api}/api/agents`);
+  return r.ok && (r.headers.get("content-type") ?? "").includes("application/json");
+}
+
+watchdog(Number(process.env.E2E_TIMEOUT_MS ?? 600_000), "e2e");
+
+const results = [];
+try {
+  const td = await startTracedeck();
+  const { url, how } = await uiUrl(td.url);
+  console.log(`UI: ${how} at ${url}`);
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: "light" });
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  page.on("console", (m) => m.type() === "error" && console.log(`     console error: ${m.text()}`));
+  mkdirSync(DOCS, { recursive: true });
+  const shot = (name) => page.screenshot({ path: join(DOCS, name) });
+  const ctx = { page, browser, url, api: td.url, data: null, shot };
+  await step(results, "first run: empty state says what to do", 30_000, () => s.emptyState(ctx));
+  ctx.data = await seed(td.url);
+  const data = ctx.data;
+  console.log(`seeded ${data.runs.length} runs + ${data.xss.length} XSS traces (${data.spans} spans) into ${td.dir}`);
+
+  const plan = [
+    ["run list: newest first, all columns", s.runList],
+    ["filters: user, status, back/forward, search, time range", s.filters],
+    ["infinite scroll over keyset pages", s.infiniteScroll],
+    ["open a trace from the list", s.openTrace],
+    ["expand / collapse (buttons and arrow keys)", s.expandCollapse],
+    ["search, n/N, keyboard moves, e to the error + stack trace", s.searchAndKeys],
+    ["span detail: messages, tool calls, tokens, cost, raw/markdown, attribute filter", s.spanMessages],
+    ["back/forward between trace and filtered list", s.backForward],
+    ["team trace: every span kind, delegation, markdown", s.teamTrace],
+    ["OpenTelemetry GenAI conventions render as a chat", s.genAi],
+    ["a link to a span opens it selected", s.deepLink],
+    ["live: a new run appears in the list", s.liveRunList],
+    ["live: a partial trace grows while the run is in progress", s.livePartialTrace],
+    ["compare two runs", s.compare],
+    ["prices: edit and save", s.prices],
+    ["agents: run a demo agent, watch its trace, cancel", agents],
+    ["agents page against the HTTP contract (answers mocked, spans real)", async (c) => ((await agentsHaveBackend(c.api)) ? "skipped: the real backend was exercised above" : agentsContract(c))],
+    ["XSS payloads render inert (CSP bypassed)", xss],
+  ];
+  mkdirSync(join(UI_DIR, "e2e/.out"), { recursive: true });
+  for (const [name, fn] of plan) {
+    await step(results, name, 90_000, () => fn(ctx));
+    const last = results[results.length - 1];
+    if (!last.ok) await page.screenshot({ path: join(UI_DIR, "e2e/.out", `${name.replace(/[^a-z0-9]+/gi, "-")}.png`) }).catch(() => undefined);
+  }
+
+  // The trace view in the dark theme, for the docs.
+  await step(results, "dark theme screenshot", 30_000, async () => {
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.goto(`${url}/#/trace/${data.openTrace ?? data.runs[1].traceId}`);
+    await page.waitForSelector(".tree-row");
+    await shot("trace-view-dark.png");
+  });
+  if (pageErrors.length > 0) results.push({ name: "no page errors", ok: false, error: new Error(pageErrors.join("; ")) });
+} catch (e) {
+  results.push({ name: "setup", ok: false, error: e });
+  console.error(e);
+} finally {
+  await cleanup();
+}
+
+const failed = results.filter((r) => !r.ok);
+const skipped = results.filter((r) => r.skipped);
+console.log(`\n${results.length - failed.length - skipped.length} passed, ${failed.length} failed${skipped.length > 0 ? `, ${skipped.length} skipped` : ""}`);
+process.exit(failed.length > 0 ? 1 : 0);

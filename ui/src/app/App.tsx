@@ -1,0 +1,116 @@
+//! The shell: top bar with navigation and theme switch, the current page, and the status bar
+//! saying which database is open, whether it records, and whether live updates flow.
+
+import { AgentsPage } from "../features/agents/components/AgentsPage";
+import { ComparePage } from "../features/compare/components/ComparePage";
+import { PricesPage } from "../features/prices/components/PricesPage";
+import { RunsPage } from "../features/runs/components/RunsPage";
+import { TracePage } from "../features/traces/components/TracePage";
+import { errorMessage } from "../lib/ui/widgets";
+import { AppDataProvider, useAppData, type ThemeChoice } from "./appData";
+import { HOME, type Route } from "./route";
+import { Link, RouterProvider, useRouter } from "./router";
+
+const NAV: { label: string; to: Route; pages: Route["page"][] }[] = [
+  { label: "Runs", to: HOME, pages: ["runs", "trace"] },
+  { label: "Agents", to: { page: "agents", agent: null }, pages: ["agents"] },
+  { label: "Compare", to: { page: "compare", a: null, b: null }, pages: ["compare"] },
+  { label: "Prices", to: { page: "prices" }, pages: ["prices"] },
+];
+
+function TopBar() {
+  const { route } = useRouter();
+  const { theme, setTheme } = useAppData();
+  return (
+    <header className="topbar">
+      <span className="brand">Tracedeck</span>
+      <nav className="nav" aria-label="Main">
+        {NAV.map((n) => (
+          <Link key={n.label} to={n.to} aria-current={n.pages.includes(route.page) ? "page" : undefined}>
+            {n.label}
+          </Link>
+        ))}
+      </nav>
+      <span className="spacer" />
+      <label className="muted">
+        Theme{" "}
+        <select className="input" value={theme} onChange={(e) => setTheme(e.target.value as ThemeChoice)} aria-label="Theme">
+          <option value="system">System</option>
+          <option value="light">Light</option>
+          <option value="dark">Dark</option>
+        </select>
+      </label>
+    </header>
+  );
+}
+
+function StatusBar() {
+  const { status, statusError, live } = useAppData();
+  if (status === null) {
+    return (
+      <footer className="statusbar" role="status">
+        <span className="grow">{statusError !== null ? `Backend unreachable: ${errorMessage(statusError)}` : "Connecting…"}</span>
+      </footer>
+    );
+  }
+  const db = status.database;
+  const rec = status.recording;
+  return (
+    <footer className="statusbar" role="status" aria-label="Status bar">
+      <span className="grow" title={db.notes.join("\n")} data-testid="db-label">
+        Database: {db.label}
+        {db.read_only ? " (read-only)" : ""}
+        {db.origin === "foreign" ? " · opened as-is, never altered" : ""}
+      </span>
+      {rec !== null ? (
+        <span title={rec.last_error ?? "recording"}>
+          <span className={`dot ${rec.database_reachable ? "on" : "off"}`} aria-hidden="true" />
+          Recording · {rec.written_spans} spans written
+          {rec.pending_spans > 0 ? ` · ${rec.pending_spans} pending` : ""}
+          {rec.dropped_spans > 0 ? ` · ${rec.dropped_spans} dropped` : ""}
+        </span>
+      ) : (
+        <span>Not recording</span>
+      )}
+      <span>
+        <span className={`dot ${live ? "on" : ""}`} aria-hidden="true" />
+        {live ? "Live" : "Live off"}
+      </span>
+      <span className="muted">
+        {db.server_version} · v{status.version}
+      </span>
+    </footer>
+  );
+}
+
+function Page() {
+  const { route } = useRouter();
+  switch (route.page) {
+    case "runs":
+      return <RunsPage filters={route.filters} />;
+    case "trace":
+      return <TracePage traceId={route.traceId} spanId={route.spanId} />;
+    case "agents":
+      return <AgentsPage agent={route.agent} />;
+    case "compare":
+      return <ComparePage a={route.a} b={route.b} />;
+    case "prices":
+      return <PricesPage />;
+  }
+}
+
+export function App() {
+  return (
+    <RouterProvider>
+      <AppDataProvider>
+        <div className="app">
+          <TopBar />
+          <main className="content">
+            <Page />
+          </main>
+          <StatusBar />
+        </div>
+      </AppDataProvider>
+    </RouterProvider>
+  );
+}

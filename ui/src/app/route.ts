@@ -1,0 +1,81 @@
+//! The app's routes as data, to and from the URL hash (`#/runs?user=alice`,
+//! `#/trace/<id>?span=<id>`, …). Hash routing works the same in the Tauri webview and in web
+//! mode, and every screen state worth going back to lives in the URL.
+
+import { EMPTY_FILTERS, filtersFromParams, filtersToParams, type RunFilters } from "../features/runs/model/filters";
+
+export type Route =
+  | { page: "runs"; filters: RunFilters }
+  | { page: "trace"; traceId: string; spanId: string | null }
+  | { page: "agents"; agent: string | null }
+  | { page: "compare"; a: string | null; b: string | null }
+  | { page: "prices" };
+
+export const HOME: Route = { page: "runs", filters: EMPTY_FILTERS };
+
+const ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+function id(v: string | null | undefined): string | null {
+  return v !== null && v !== undefined && ID.test(v) ? v : null;
+}
+
+export function parseRoute(hash: string): Route {
+  const h = hash.replace(/^#/, "");
+  const qi = h.indexOf("?");
+  const path = (qi >= 0 ? h.slice(0, qi) : h).replace(/^\/+|\/+$/g, "");
+  const q = new URLSearchParams(qi >= 0 ? h.slice(qi + 1) : "");
+  const [head, second] = path.split("/");
+  let rest: string | undefined;
+  try {
+    rest = second === undefined ? undefined : decodeURIComponent(second);
+  } catch {
+    rest = undefined;
+  }
+  switch (head) {
+    case "":
+    case "runs":
+      return { page: "runs", filters: filtersFromParams(q) };
+    case "trace": {
+      const traceId = id(rest);
+      return traceId === null ? HOME : { page: "trace", traceId, spanId: id(q.get("span")) };
+    }
+    case "agents":
+      return { page: "agents", agent: q.get("agent") };
+    case "compare":
+      return { page: "compare", a: id(q.get("a")), b: id(q.get("b")) };
+    case "prices":
+      return { page: "prices" };
+    default:
+      return HOME;
+  }
+}
+
+function withQuery(path: string, q: URLSearchParams): string {
+  const s = q.toString();
+  return s === "" ? `#${path}` : `#${path}?${s}`;
+}
+
+export function formatRoute(r: Route): string {
+  switch (r.page) {
+    case "runs":
+      return withQuery("/runs", filtersToParams(r.filters));
+    case "trace": {
+      const q = new URLSearchParams();
+      if (r.spanId !== null) q.set("span", r.spanId);
+      return withQuery(`/trace/${encodeURIComponent(r.traceId)}`, q);
+    }
+    case "agents": {
+      const q = new URLSearchParams();
+      if (r.agent !== null && r.agent !== "") q.set("agent", r.agent);
+      return withQuery("/agents", q);
+    }
+    case "compare": {
+      const q = new URLSearchParams();
+      if (r.a !== null) q.set("a", r.a);
+      if (r.b !== null) q.set("b", r.b);
+      return withQuery("/compare", q);
+    }
+    case "prices":
+      return "#/prices";
+  }
+}

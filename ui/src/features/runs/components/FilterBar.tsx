@@ -1,0 +1,127 @@
+//! The run list's filter bar. Every filter is written to the URL (text fields debounced and
+//! replacing the history entry, pickers pushing one) so back/forward restore the list.
+
+import { useEffect, useRef, useState } from "react";
+import type { StatRow } from "../../../bindings";
+import { traceStats } from "../../../lib/ipc";
+import { EMPTY_FILTERS, hasFilters, RANGE_PRESETS, type RangeId, type RunFilters } from "../model/filters";
+
+type Props = { filters: RunFilters; onChange: (f: RunFilters, opts: { replace: boolean }) => void };
+
+const TEXT_FIELDS = [
+  { key: "user", label: "User", list: "dl-users" },
+  { key: "session", label: "Session", list: "dl-sessions" },
+  { key: "agent", label: "Agent", list: "dl-agents" },
+  { key: "team", label: "Team", list: null },
+] as const;
+
+type TextKey = (typeof TEXT_FIELDS)[number]["key"] | "search";
+
+function useSuggestions(): Record<string, string[]> {
+  const [s, setS] = useState<Record<string, string[]>>({});
+  useEffect(() => {
+    const empty = { user_id: null, session_id: null, agent_id: null, team_id: null, workflow_id: null, run_id: null, status: null, search: null, since_us: null, until_us: null };
+    const keys = (rows: StatRow[]) => rows.flatMap((r) => (r.key === null ? [] : [r.key])).slice(0, 200);
+    Promise.all([traceStats("user", empty), traceStats("session", empty), traceStats("agent", empty)])
+      .then(([u, se, a]) => setS({ "dl-users": keys(u), "dl-sessions": keys(se), "dl-agents": keys(a) }))
+      .catch(() => undefined);
+  }, []);
+  return s;
+}
+
+export function FilterBar({ filters, onChange }: Props) {
+  const [draft, setDraft] = useState(filters);
+  const committed = useRef(filters);
+  const suggestions = useSuggestions();
+
+  // Back/forward (or a link) changed the URL: show those filters.
+  useEffect(() => {
+    if (JSON.stringify(filters) !== JSON.stringify(committed.current)) {
+      committed.current = filters;
+      setDraft(filters);
+    }
+  }, [filters]);
+
+  // Text fields commit after a pause in typing.
+  useEffect(() => {
+    if (JSON.stringify(draft) === JSON.stringify(committed.current)) return;
+    const t = window.setTimeout(() => {
+      committed.current = draft;
+      onChange(draft, { replace: true });
+    }, 350);
+    return () => window.clearTimeout(t);
+  }, [draft, onChange]);
+
+  const setText = (k: TextKey, v: string) => setDraft((d) => ({ ...d, [k]: v }));
+  const commitNow = (f: RunFilters) => {
+    committed.current = f;
+    setDraft(f);
+    onChange(f, { replace: false });
+  };
+
+  return (
+    <form className="filters" role="search" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
+      <label className="field search">
+        Search inputs and outputs
+        <input
+          className="input"
+          type="search"
+          placeholder="Text in names, inputs or outputs…"
+          value={draft.search}
+          onChange={(e) => setText("search", e.target.value)}
+          onKeyDown={(e) => e.key === "Enter" && commitNow(draft)}
+        />
+      </label>
+      {TEXT_FIELDS.map((f) => (
+        <label className="field" key={f.key}>
+          {f.label}
+          <input className="input" value={draft[f.key]} list={f.list ?? undefined} onChange={(e) => setText(f.key, e.target.value)} onKeyDown={(e) => e.key === "Enter" && commitNow(draft)} />
+        </label>
+      ))}
+      <label className="field">
+        Status
+        <select className="input" value={draft.status} onChange={(e) => commitNow({ ...draft, status: e.target.value as RunFilters["status"] })}>
+          <option value="">Any</option>
+          <option value="ok">OK</option>
+          <option value="error">Error</option>
+        </select>
+      </label>
+      <label className="field">
+        Time range
+        <select className="input" value={draft.range} onChange={(e) => commitNow({ ...draft, range: e.target.value as RangeId })}>
+          <option value="">All time</option>
+          {RANGE_PRESETS.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.label}
+            </option>
+          ))}
+          <option value="custom">Custom…</option>
+        </select>
+      </label>
+      {draft.range === "custom" && (
+        <>
+          <label className="field">
+            From
+            <input className="input" type="datetime-local" value={draft.since} onChange={(e) => commitNow({ ...draft, since: e.target.value })} />
+          </label>
+          <label className="field">
+            To
+            <input className="input" type="datetime-local" value={draft.until} onChange={(e) => commitNow({ ...draft, until: e.target.value })} />
+          </label>
+        </>
+      )}
+      {hasFilters(draft) && (
+        <button type="button" className="btn" onClick={() => commitNow(EMPTY_FILTERS)}>
+          Clear filters
+        </button>
+      )}
+      {Object.entries(suggestions).map(([id, values]) => (
+        <datalist id={id} key={id}>
+          {values.map((v) => (
+            <option key={v} value={v} />
+          ))}
+        </datalist>
+      ))}
+    </form>
+  );
+}

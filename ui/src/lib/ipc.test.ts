@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { TraceFilter } from "../bindings";
+import { ApiFailure, filterQuery, getTrace, listTraces, setPrices, toApiError } from "./ipc";
+
+const NONE: TraceFilter = { user_id: null, session_id: null, agent_id: null, team_id: null, workflow_id: null, run_id: null, status: null, search: null, since_us: null, until_us: null };
+
+function respond(status: number, body: string, type = "application/json") {
+  const fetchMock = vi.fn(async () => new Response(body, { status, headers: { "content-type": type } }));
+  vi.stubGlobal("fetch", fetchMock);
+  return fetchMock;
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("ipc over HTTP", () => {
+  it("builds the run-list query from a filter", () => {
+    expect(filterQuery(NONE)).toBe("");
+    const q = filterQuery({ ...NONE, user_id: "a b", status: "ERROR", search: "x&y", since_us: 1_700_000_000_000_000.7 }, { limit: 50, cursor: null });
+    expect(q).toBe("?user=a+b&status=error&search=x%26y&since_us=1700000000000000&limit=50");
+  });
+
+  it("calls the routes and returns the JSON", async () => {
+    const f = respond(200, JSON.stringify({ traces: [], next_cursor: null }));
+    await expect(listTraces({ ...NONE, agent_id: "demo" }, { limit: 10, cursor: "c~1" })).resolves.toEqual({ traces: [], next_cursor: null });
+    expect(f).toHaveBeenCalledWith("/api/traces?agent=demo&limit=10&cursor=c%7E1", expect.objectContaining({ method: "GET" }));
+    respond(200, JSON.stringify({ currency: "USD", models: [] }));
+    await setPrices({ currency: "USD", models: [] });
+  });
+
+  it("throws the backend's typed error", async () => {
+    respond(404, JSON.stringify({ type: "NotFound", data: "trace ab" }));
+    const e = await getTrace("ab").catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ApiFailure);
+    expect(e).toMatchObject({ type: "NotFound", data: "trace ab" });
+  });
+
+  it("reports a route the server does not have (HTML fallback) as Unavailable", async () => {
+    respond(200, "<!doctype html>", "text/html");
+    await expect(getTrace("ab")).rejects.toMatchObject({ type: "Unavailable" });
+    respond(502, "bad gateway", "text/plain");
+    await expect(getTrace("ab")).rejects.toMatchObject({ type: "Internal" });
+    vi.stubGlobal("fetch", vi.fn(async () => Promise.reject(new TypeError("connection refused"))));
+    await expect(getTrace("ab")).rejects.toMatchObject({ type: "Unavailable" });
+  });
+
+  it("normalizes unknown errors", () => {
+    expect(toApiError({ type: "ReadOnly", data: "no" }, "x")).toEqual({ type: "ReadOnly", data: "no" });
+    expect(toApiError({ type: "Weird", data: "?" }, "fallback")).toEqual({ type: "Internal", data: "fallback" });
+    expect(toApiError("text", "fallback")).toEqual({ type: "Internal", data: "text" });
+  });
+});
