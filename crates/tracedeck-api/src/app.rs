@@ -107,13 +107,13 @@ impl App {
     /// Opens the database (the default one is created on first use) and, when it is
     /// writable, starts the recorder. Must run inside a tokio runtime.
     pub async fn start(cfg: AppConfig) -> anyhow::Result<App> {
-        let db = crate::cli::db_url(cfg.db.as_deref(), cfg.read_only);
-        let store = service::open(db.as_deref(), Access::Read).await?;
+        let db = crate::cli::db_url(cfg.db.as_deref(), cfg.read_only, &cfg.data_dir);
+        let store = service::open(db.as_deref(), Access::Read, &cfg.data_dir).await?;
         let (live, _) = broadcast::channel(256);
         let telemetry = if store.is_read_only() {
             None
         } else {
-            let t = service::start_recording(&store).await?;
+            let t = service::start_recording(&store, &cfg.data_dir).await?;
             live::spawn_batcher(t.writer(), live.clone());
             Some(t)
         };
@@ -209,11 +209,8 @@ impl App {
         let decoded = if json { otlp::decode_json(body, now) } else { otlp::decode_protobuf(body, now) }
             .map_err(|e| ApiError::BadRequest(e.to_string()))?;
         let accepted = decoded.rows.len() as u32;
-        match t.writer().submit(decoded.rows).await {
-            tracedeck_store::writer::Submitted::Dropped(n) => {
-                return Err(ApiError::Unavailable(format!("{n} span(s) dropped: the write queue and spool are full")));
-            }
-            _ => {}
+        if let tracedeck_store::writer::Submitted::Dropped(n) = t.writer().submit(decoded.rows).await {
+            return Err(ApiError::Unavailable(format!("{n} span(s) dropped: the write queue and spool are full")));
         }
         let message = (decoded.rejected > 0).then(|| {
             format!("{} span(s) rejected: {}", decoded.rejected, decoded.problems.join("; "))

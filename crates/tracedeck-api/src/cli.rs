@@ -172,7 +172,7 @@ impl FilterArgs {
 
 /// Opens the database and tells the user (on stderr) anything they should know about how.
 async fn open(db: Option<&str>, access: Access) -> Result<tracedeck_store::Store> {
-    let store = service::open(db, access).await?;
+    let store = service::open(db, access, &crate::paths::data_dir()?).await?;
     for note in &store.info().notes {
         eprintln!("note: {note}");
     }
@@ -185,11 +185,11 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 }
 
 /// `--db` with `--read-only` folded in (the default database when no URL is given).
-pub fn db_url(cli_db: Option<&str>, read_only: bool) -> Option<String> {
+pub fn db_url(cli_db: Option<&str>, read_only: bool, data_dir: &std::path::Path) -> Option<String> {
     match (cli_db, read_only) {
         (Some(u), true) => Some(format!("{u}{}read_only=true", if u.contains('?') { '&' } else { '?' })),
         (Some(u), false) => Some(u.to_owned()),
-        (None, true) => crate::paths::default_db().ok().map(|p| format!("sqlite://{}?mode=ro", p.display())),
+        (None, true) => Some(format!("sqlite://{}?mode=ro", crate::paths::default_db_in(data_dir).display())),
         (None, false) => None,
     }
 }
@@ -197,7 +197,7 @@ pub fn db_url(cli_db: Option<&str>, read_only: bool) -> Option<String> {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     let json = cli.json;
-    let db = db_url(cli.db.as_deref(), cli.read_only);
+    let db = db_url(cli.db.as_deref(), cli.read_only, &crate::paths::data_dir()?);
     match cli.command {
         Command::Traces(TracesCmd::List { filter, limit, cursor }) => {
             let store = open(db.as_deref(), Access::Read).await?;

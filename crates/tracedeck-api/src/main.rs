@@ -31,9 +31,10 @@ where
 
 async fn main_async(cli: Cli) -> anyhow::Result<()> {
     if let Command::Demo { runs, user, session } = &cli.command {
-        let db = cli::db_url(cli.db.as_deref(), cli.read_only);
-        let store = service::open(db.as_deref(), Access::Create).await?;
-        let telemetry = service::start_recording(&store).await?;
+        let data_dir = paths::data_dir()?;
+        let db = cli::db_url(cli.db.as_deref(), cli.read_only, &data_dir);
+        let store = service::open(db.as_deref(), Access::Create, &data_dir).await?;
+        let telemetry = service::start_recording(&store, &data_dir).await?;
         tracing_subscriber::registry().with(log_layer()).with(telemetry.layer()).init();
         let r = cli::run_demo(&store, *runs, user, session, cli.json, &telemetry).await;
         store.close().await;

@@ -2,7 +2,7 @@
 //! default SQLite trace database and the writer's spool; the config dir holds settings.
 //! `TRACEDECK_DATA_DIR` / `TRACEDECK_CONFIG_DIR` override them (tests, portable installs).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -27,14 +27,18 @@ pub fn config_dir() -> Result<PathBuf> {
 
 /// The default trace database: an SQLite file in the data dir, created on first use.
 pub fn default_db() -> Result<PathBuf> {
-    Ok(data_dir()?.join("traces.db"))
+    Ok(default_db_in(&data_dir()?))
+}
+
+pub fn default_db_in(data_dir: &Path) -> PathBuf {
+    data_dir.join("traces.db")
 }
 
 /// Spool file for a database, named after what it points to (never after a password).
-pub fn spool_for(describe: &str) -> Result<PathBuf> {
+pub fn spool_for(data_dir: &Path, describe: &str) -> PathBuf {
     let mut h: u64 = 0xcbf29ce484222325;
     for b in describe.bytes() {
         h = (h ^ b as u64).wrapping_mul(0x100000001b3);
     }
-    Ok(data_dir()?.join("spool").join(format!("{h:016x}.sqlite")))
+    data_dir.join("spool").join(format!("{h:016x}.sqlite"))
 }

@@ -76,6 +76,7 @@ fn row(trace: &str, id: &str, parent: Option<&str>, name: &str, start: i64, end:
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn llm(trace: &str, id: &str, parent: &str, start: i64, question: &str, city: &str, first: bool, payload: &str) -> SpanRow {
     let mut a = obj(json!({
         "openinference.span.kind": "LLM",
@@ -187,7 +188,7 @@ fn big_trace(r: &mut Rng, n: usize, start: i64) -> Vec<SpanRow> {
 
 /// Writes the requested traces; start times end at `now`, one run per 37 seconds before it.
 pub async fn seed(store: &Store, traces: usize, big: Option<usize>, xss: bool, seed: u64) -> anyhow::Result<Seeded> {
-    let mut r = Rng(seed.max(1) * 0x9E37_79B9_7F4A_7C15 | 1);
+    let mut r = Rng((seed.max(1).wrapping_mul(0x9E37_79B9_7F4A_7C15)) | 1);
     let now = tracedeck_model::time::now_ns();
     let mut out = Seeded::default();
     let mut batch = Vec::new();

@@ -5,6 +5,7 @@
 //!   production URL must not create tables there) — `tracedeck db init` does that;
 //! - recording: tables are created when absent; the writer spools to the data dir.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -21,16 +22,16 @@ pub enum Access {
     Create,
 }
 
-/// Resolves `--db` / `TRACEDECK_DB` (or the default database).
-pub fn resolve(db: Option<&str>) -> Result<(StoreConfig, bool)> {
+/// Resolves `--db` / `TRACEDECK_DB`, or the default database in `data_dir`.
+pub fn resolve(db: Option<&str>, data_dir: &Path) -> Result<(StoreConfig, bool)> {
     match db.map(str::trim).filter(|s| !s.is_empty()) {
         Some(url) => Ok((StoreConfig::parse(url)?, false)),
-        None => Ok((StoreConfig::sqlite(paths::default_db()?), true)),
+        None => Ok((StoreConfig::sqlite(paths::default_db_in(data_dir)), true)),
     }
 }
 
-pub async fn open(db: Option<&str>, access: Access) -> Result<Store> {
-    let (cfg, is_default) = resolve(db)?;
+pub async fn open(db: Option<&str>, access: Access, data_dir: &Path) -> Result<Store> {
+    let (cfg, is_default) = resolve(db, data_dir)?;
     let create = access == Access::Create || is_default;
     let store =
         Store::open(&cfg, OpenOptions { create }).await.with_context(|| format!("opening {}", cfg.describe()))?;
@@ -38,11 +39,11 @@ pub async fn open(db: Option<&str>, access: Access) -> Result<Store> {
 }
 
 /// A writer (with its spool in the data dir) and the telemetry pipeline into `store`.
-pub async fn start_recording(store: &Store) -> Result<Telemetry> {
+pub async fn start_recording(store: &Store, data_dir: &Path) -> Result<Telemetry> {
     if store.is_read_only() {
         bail!("{} is open read-only: recording traces into it is refused", store.config().describe());
     }
-    let spool = paths::spool_for(&store.config().describe())?;
+    let spool = paths::spool_for(data_dir, &store.config().describe());
     let writer = Writer::spawn(
         store.clone(),
         WriterConfig { spool: Some((spool, 512 * 1024 * 1024)), ..WriterConfig::default() },

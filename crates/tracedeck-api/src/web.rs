@@ -135,8 +135,26 @@ async fn list_traces(State(c): State<Ctx>, Query(mut q): Query<ListQuery>) -> Re
     Ok(Json(c.app.list_traces(&filter, &page).await?))
 }
 
-async fn get_trace(State(c): State<Ctx>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(c.app.get_trace(&id).await?))
+#[derive(Debug, Default, Deserialize)]
+struct TraceQuery {
+    /// `tree=false` leaves the tree out (the UI builds its own; it is a fifth of the payload).
+    tree: Option<bool>,
+}
+
+async fn get_trace(
+    State(c): State<Ctx>,
+    Path(id): Path<String>,
+    Query(q): Query<TraceQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let mut detail = c.app.get_trace(&id).await?;
+    if q.tree == Some(false) {
+        detail.tree = tracedeck_model::TraceTree::default();
+    }
+    Ok(Json(detail))
+}
+
+async fn api_not_found(req: Request) -> ApiError {
+    ApiError::NotFound(format!("no such route: {} {}", req.method(), req.uri().path()))
 }
 
 async fn get_span(State(c): State<Ctx>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
@@ -279,6 +297,7 @@ pub fn router(app: App, opts: &ServeOptions) -> Router {
         .route("/api/stats", get(stats))
         .route("/api/live", get(live))
         .route("/api/prices", get(get_prices).put(put_prices))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
         .route("/v1/traces", post(otlp_traces).layer(axum::extract::DefaultBodyLimit::max(OTLP_BODY_LIMIT)))
         .fallback(asset)
         .layer(middleware::from_fn_with_state(ctx.clone(), guard))

@@ -127,9 +127,9 @@ impl TraceContext {
         use attrs::context_str as s;
         TraceContext {
             run_id: s(a, &["run_id", attrs::AGNO_RUN_ID]),
-            session_id: s(a, &["session_id", "agno.session.id", attrs::SESSION_ID]),
+            session_id: s(a, &["session_id", "agno.session.id", attrs::SESSION_ID, "gen_ai.conversation.id"]),
             user_id: s(a, &["user_id", "agno.user.id", attrs::USER_ID]),
-            agent_id: s(a, &["agent_id", attrs::AGNO_AGENT_ID]),
+            agent_id: s(a, &["agent_id", attrs::AGNO_AGENT_ID, "gen_ai.agent.id", "gen_ai.agent.name"]),
             team_id: s(a, &["team_id", attrs::AGNO_TEAM_ID]),
             workflow_id: s(a, &["workflow_id", attrs::AGNO_WORKFLOW_ID]),
         }
