@@ -16,6 +16,7 @@ use tracedeck_store::{Backend, Origin, Store};
 use crate::error::{ApiError, ApiResult};
 use crate::live::{self, TracesChanged};
 use crate::prices::{self, PriceTable};
+use crate::runs::{AgentInfo, RunRequest, RunStarted, RunUpdate, Runs};
 use crate::service::{self, Access};
 
 /// How the app is started.
@@ -65,6 +66,9 @@ pub struct AppStatus {
     pub recording: Option<RecordingStatus>,
     pub data_dir: String,
     pub config_dir: String,
+    /// The agents file (`agents.toml`) and why it could not be loaded, if it could not.
+    pub agents_config: String,
+    pub agents_error: Option<String>,
 }
 
 /// Result of an OTLP export request.
@@ -83,6 +87,7 @@ struct Inner {
     live: broadcast::Sender<TracesChanged>,
     prices: RwLock<PriceTable>,
     price_error: Option<String>,
+    runs: Result<Arc<Runs>, String>,
 }
 
 /// Cheap to clone; share it between front ends.
@@ -93,6 +98,16 @@ impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App").field("db", &self.0.store.config().describe()).finish()
     }
+}
+
+/// Loads `agents.toml` (writing the commented example and demo knowledge on first use) and
+/// builds the runtime. A broken file does not stop the app: the error names file, line and
+/// field and is shown in the status.
+fn load_agents(cfg: &AppConfig, telemetry: Option<Telemetry>) -> Result<Arc<Runs>, String> {
+    let config = tracedeck_agents::Config::load_or_init(&cfg.config_dir).map_err(|e| e.to_string())?;
+    let runtime = tracedeck_agents::Runtime::new(config, tracedeck_agents::RuntimeOptions::with_data_dir(&cfg.data_dir))
+        .map_err(|e| e.to_string())?;
+    Ok(Arc::new(Runs::new(runtime, telemetry)))
 }
 
 fn valid_id(kind: &str, id: &str) -> ApiResult<String> {
@@ -121,7 +136,8 @@ impl App {
             Ok(p) => (p, None),
             Err(e) => (PriceTable::default(), Some(format!("price table not loaded ({e}); using defaults"))),
         };
-        Ok(App(Arc::new(Inner { cfg, store, telemetry, live, prices: RwLock::new(prices), price_error })))
+        let runs = load_agents(&cfg, telemetry.clone());
+        Ok(App(Arc::new(Inner { cfg, store, telemetry, live, prices: RwLock::new(prices), price_error, runs })))
     }
 
     /// The recorder, to install its `tracing` layer (local agents record through it).
@@ -171,7 +187,35 @@ impl App {
             }),
             data_dir: self.0.cfg.data_dir.display().to_string(),
             config_dir: self.0.cfg.config_dir.display().to_string(),
+            agents_config: tracedeck_agents::Config::default_path(&self.0.cfg.config_dir).display().to_string(),
+            agents_error: self.0.runs.as_ref().err().cloned(),
         }
+    }
+
+    fn runs(&self) -> ApiResult<&Arc<Runs>> {
+        self.0.runs.as_ref().map_err(|e| ApiError::Unavailable(format!("agents are not available: {e}")))
+    }
+
+    /// The agent runtime (for the CLI's `tracedeck run`).
+    pub fn runtime(&self) -> ApiResult<&tracedeck_agents::Runtime> {
+        Ok(self.runs()?.runtime())
+    }
+
+    pub fn list_agents(&self) -> ApiResult<Vec<AgentInfo>> {
+        Ok(self.runs()?.agents())
+    }
+
+    pub fn start_run(&self, req: RunRequest) -> ApiResult<RunStarted> {
+        self.runs()?.start(req)
+    }
+
+    pub fn cancel_run(&self, run_key: &str) -> ApiResult<()> {
+        self.runs()?.cancel(run_key)
+    }
+
+    /// What the run produced so far and, unless it finished, a receiver for the rest.
+    pub fn watch_run(&self, run_key: &str) -> ApiResult<(Vec<RunUpdate>, Option<broadcast::Receiver<RunUpdate>>)> {
+        self.runs()?.subscribe(run_key)
     }
 
     pub async fn list_traces(&self, filter: &TraceFilter, page: &PageRequest) -> ApiResult<TracePage> {

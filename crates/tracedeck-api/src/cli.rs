@@ -48,6 +48,19 @@ pub enum Command {
         #[arg(long, env = "TRACEDECK_TOKEN", hide_env_values = true)]
         token: Option<String>,
     },
+    /// Run a local agent or team (from agents.toml): streams the answer, then prints the
+    /// trace id and its tree. Ctrl-C cancels the run cleanly.
+    Run {
+        /// Agent or team id (see `tracedeck agents`).
+        target: String,
+        input: String,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        session: Option<String>,
+    },
+    /// List the agents and teams defined in agents.toml.
+    Agents,
     /// Write synthetic traces (for trying the UI, tests and benchmarks).
     #[command(hide = true)]
     Seed {
@@ -276,7 +289,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             store.close().await;
         }
-        Command::Demo { .. } | Command::Serve { .. } => {
+        Command::Demo { .. } | Command::Serve { .. } | Command::Run { .. } | Command::Agents => {
             unreachable!("handled in main, which installs the recording layer")
         }
     }

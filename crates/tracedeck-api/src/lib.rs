@@ -12,6 +12,7 @@ pub mod live;
 pub mod paths;
 pub mod prices;
 pub mod render;
+pub mod runs;
 pub mod seed;
 pub mod service;
 pub mod timespec;

@@ -40,14 +40,33 @@ async fn main_async(cli: Cli) -> anyhow::Result<()> {
         store.close().await;
         return r;
     }
+    if let Command::Run { target, input, user, session } = &cli.command {
+        let app = start_app(&cli).await?;
+        tracing_subscriber::registry().with(log_layer()).with(app.telemetry().map(|t| t.layer())).init();
+        let r = run_agent(&app, target, input, user.clone(), session.clone(), cli.json).await;
+        app.shutdown().await;
+        return r;
+    }
+    if let Command::Agents = &cli.command {
+        let app = start_app(&cli).await?;
+        tracing_subscriber::registry().with(log_layer()).init();
+        let agents = app.list_agents().map_err(anyhow::Error::msg);
+        let status = app.status();
+        app.shutdown().await;
+        let agents = agents?;
+        if cli.json {
+            println!("{}", serde_json::to_string_pretty(&agents)?);
+        } else {
+            println!("from {}\n", status.agents_config);
+            for a in agents {
+                let members = if a.members.is_empty() { String::new() } else { format!("  members: {}", a.members.join(", ")) };
+                println!("{:<6} {:<14} {:<24} model {}{}", a.kind, a.id, a.name, a.model.unwrap_or_default(), members);
+            }
+        }
+        return Ok(());
+    }
     if let Command::Serve { bind, token } = &cli.command {
-        let app = App::start(AppConfig {
-            db: cli.db.clone(),
-            read_only: cli.read_only,
-            data_dir: paths::data_dir()?,
-            config_dir: paths::config_dir()?,
-        })
-        .await?;
+        let app = start_app(&cli).await?;
         tracing_subscriber::registry().with(log_layer()).with(app.telemetry().map(|t| t.layer())).init();
         let opts = ServeOptions { bind: *bind, token: token.clone() };
         opts.check().map_err(anyhow::Error::msg)?;
@@ -67,6 +86,63 @@ async fn main_async(cli: Cli) -> anyhow::Result<()> {
     }
     tracing_subscriber::registry().with(log_layer()).init();
     cli::run(cli).await
+}
+
+async fn start_app(cli: &Cli) -> anyhow::Result<App> {
+    App::start(AppConfig {
+        db: cli.db.clone(),
+        read_only: cli.read_only,
+        data_dir: paths::data_dir()?,
+        config_dir: paths::config_dir()?,
+    })
+    .await
+}
+
+/// `tracedeck run`: stream the answer, then the trace id and tree. Ctrl-C cancels.
+async fn run_agent(
+    app: &App,
+    target: &str,
+    input: &str,
+    user: Option<String>,
+    session: Option<String>,
+    json: bool,
+) -> anyhow::Result<()> {
+    use tracedeck_agents::{RunStatus, TerminalRenderer};
+    let runtime = app.runtime().map_err(anyhow::Error::msg)?;
+    let telemetry = app.telemetry().ok_or_else(|| {
+        anyhow::anyhow!("{} is open read-only: agent runs cannot be recorded into it", app.status().database.label)
+    })?;
+    let mut req = tracedeck_agents::RunRequest::new(target, input);
+    req.user_id = user;
+    req.session_id = session;
+    let cancel = req.cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ncancelling...");
+            cancel.cancel();
+        }
+    });
+    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    let ui = (!json).then(|| tokio::spawn(TerminalRenderer::new(std::io::stdout()).drain(rx)));
+    let outcome = runtime.run(req, if json { None } else { Some(tx) }).await?;
+    if let Some(ui) = ui {
+        let _ = ui.await;
+    }
+    telemetry.flush(std::time::Duration::from_secs(10)).await.map_err(anyhow::Error::msg)?;
+    let detail = app.get_trace(&outcome.trace_id).await.map_err(anyhow::Error::msg)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({
+            "trace_id": outcome.trace_id, "run_id": outcome.run_id, "session_id": outcome.session_id,
+            "status": outcome.status.as_str(), "output": outcome.output, "error": outcome.error, "trace": detail,
+        }))?);
+    } else {
+        println!("\n{}\n", tracedeck_agents::render::summary_line(&outcome));
+        print!("{}", tracedeck_api::render::tree(&detail));
+    }
+    match outcome.status {
+        RunStatus::Ok => Ok(()),
+        _ => Err(anyhow::anyhow!("run {}: {}", outcome.status.as_str().to_lowercase(), outcome.error.unwrap_or_default())),
+    }
 }
 
 fn main() -> ExitCode {

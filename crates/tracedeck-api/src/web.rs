@@ -27,6 +27,7 @@ use tracedeck_model::{PageRequest, StatsGroupBy, TraceFilter, TraceStatus};
 use crate::app::App;
 use crate::error::ApiError;
 use crate::prices::PriceTable;
+use crate::runs::{RunRequest, RunUpdate};
 
 /// Content Security Policy for the UI: only our own scripts, no inline script, no framing.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
@@ -151,6 +152,48 @@ async fn get_trace(
         detail.tree = tracedeck_model::TraceTree::default();
     }
     Ok(Json(detail))
+}
+
+async fn list_agents(State(c): State<Ctx>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.list_agents()?))
+}
+
+async fn start_run(State(c): State<Ctx>, Json(req): Json<RunRequest>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.start_run(req)?))
+}
+
+async fn cancel_run(State(c): State<Ctx>, Path(key): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    c.app.cancel_run(&key)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The run's updates from its start (replayed), then live, ending after `Finished`.
+async fn run_events(
+    State(c): State<Ctx>,
+    Path(key): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>, ApiError> {
+    let (past, rx) = c.app.watch_run(&key)?;
+    let updates = futures::stream::unfold((past.into_iter(), rx, false), |(mut past, mut rx, done)| async move {
+        if let Some(u) = past.next() {
+            return Some((u, (past, rx, done)));
+        }
+        if done {
+            return None;
+        }
+        let r = rx.as_mut()?;
+        loop {
+            match r.recv().await {
+                Ok(u) => {
+                    let fin = matches!(u, RunUpdate::Finished { .. });
+                    return Some((u, (past, rx, fin)));
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    let events = updates.map(|u| Ok(Event::default().event("run").json_data(&u).unwrap_or_else(|_| Event::default())));
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
 async fn api_not_found(req: Request) -> ApiError {
@@ -297,6 +340,10 @@ pub fn router(app: App, opts: &ServeOptions) -> Router {
         .route("/api/stats", get(stats))
         .route("/api/live", get(live))
         .route("/api/prices", get(get_prices).put(put_prices))
+        .route("/api/agents", get(list_agents))
+        .route("/api/runs", post(start_run))
+        .route("/api/runs/{key}", axum::routing::delete(cancel_run))
+        .route("/api/runs/{key}/events", get(run_events))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .route("/v1/traces", post(otlp_traces).layer(axum::extract::DefaultBodyLimit::max(OTLP_BODY_LIMIT)))
         .fallback(asset)

@@ -155,3 +155,56 @@ fn agno_wal_database_in_a_read_only_directory() {
     assert!(check.contains("read-only") && check.contains("traces        7"), "{check}");
     assert!(!ro.join("agno.db-shm").exists());
 }
+
+fn tracedeck_with_config(data: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tracedeck"));
+    c.args(args)
+        .env("TRACEDECK_DATA_DIR", data.join("data"))
+        .env("TRACEDECK_CONFIG_DIR", data.join("config"))
+        .env_remove("TRACEDECK_DB")
+        .env_remove("RUST_LOG");
+    c
+}
+
+#[test]
+fn run_a_demo_team_streams_then_prints_its_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let agents = ok(&tracedeck_with_config(dir.path(), &["agents"]).output().unwrap());
+    assert!(agents.contains("travel") && agents.contains("members: weather, researcher"), "{agents}");
+    assert!(dir.path().join("config/agents.toml").exists(), "example config written on first run");
+    let out = ok(&tracedeck_with_config(dir.path(), &["run", "travel", "Plan a trip to Rome", "--user", "ana"]).output().unwrap());
+    assert!(out.contains("[tool]") && out.contains("status OK"), "{out}");
+    assert!(out.contains("Travel_Team.run  [AGENT]"), "{out}");
+    assert!(out.contains("delegate_task_to_member  [TOOL]") && out.contains("Weather_Agent.run  [AGENT]"), "{out}");
+    assert!(out.contains("[RETRIEVER]") && out.contains("[GUARDRAIL]"), "{out}");
+    // The run is in the default database, with the user id from the command line.
+    let list = ok(&tracedeck_with_config(dir.path(), &["traces", "list", "--json", "--user", "ana"]).output().unwrap());
+    let list: Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list[0]["name"], "Travel_Team.run");
+    assert_eq!(list[0]["team_id"], "travel");
+}
+
+#[test]
+fn ctrl_c_cancels_a_run_and_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = tracedeck_with_config(dir.path(), &["run", "researcher", "Explain BM25 retrieval"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a cancelled run exits non-zero: {stdout}");
+    assert!(stderr.contains("cancel"), "{stderr}");
+    let list = ok(&tracedeck_with_config(dir.path(), &["traces", "list", "--json"]).output().unwrap());
+    let list: Value = serde_json::from_str(&list).unwrap();
+    let id = list[0]["trace_id"].as_str().expect("the cancelled run was recorded");
+    let detail = ok(&tracedeck_with_config(dir.path(), &["trace", "show", id, "--json"]).output().unwrap());
+    let detail: Value = serde_json::from_str(&detail).unwrap();
+    let root = detail["spans"].as_array().unwrap().iter().find(|s| s["parent_span_id"].is_null()).unwrap().clone();
+    assert_eq!(root["status_code"], "ERROR");
+    assert_eq!(root["status_message"], "cancelled");
+}

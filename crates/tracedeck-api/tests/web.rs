@@ -134,3 +134,47 @@ async fn token_is_required_when_configured() {
     assert_eq!(http.get(format!("{base}/api/status")).header("cookie", pair).send().await.unwrap().status(), 200);
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_a_demo_agent_over_http_and_watch_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, app) = start(dir.path(), None).await;
+    // The runtime's spans must reach the app's recorder: install its layer for this test.
+    let subscriber = {
+        use tracing_subscriber::layer::SubscriberExt;
+        tracing_subscriber::registry().with(app.telemetry().unwrap().layer())
+    };
+    let _guard = tracing::subscriber::set_global_default(subscriber);
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    let agents: Value = http.get(format!("{base}/api/agents")).send().await.unwrap().json().await.unwrap();
+    assert!(agents.as_array().unwrap().iter().any(|a| a["id"] == "weather" && a["kind"] == "agent"));
+    let r = http.post(format!("{base}/api/runs")).json(&serde_json::json!({"target": "nope", "input": "hi", "user_id": null, "session_id": null})).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let started: Value = http
+        .post(format!("{base}/api/runs"))
+        .json(&serde_json::json!({"target": "weather", "input": "What's the weather in Paris?", "user_id": "web", "session_id": null}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = started["run_key"].as_str().unwrap();
+    // Subscribing after the start replays everything; the stream ends after Finished.
+    let body = http.get(format!("{base}/api/runs/{key}/events")).send().await.unwrap().text().await.unwrap();
+    let updates: Vec<Value> = body.lines().filter_map(|l| l.strip_prefix("data: ")).map(|d| serde_json::from_str(d).unwrap()).collect();
+    let kinds: Vec<&str> = updates.iter().map(|u| u["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds.first(), Some(&"Started"), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"Finished"), "{kinds:?}");
+    assert!(kinds.contains(&"ToolStarted") && kinds.contains(&"Delta"), "{kinds:?}");
+    let finished = updates.last().unwrap();
+    assert_eq!(finished["data"]["status"], "OK");
+    let trace_id = finished["data"]["trace_id"].as_str().unwrap();
+    // Finished comes after the spans are stored.
+    let detail: Value = http.get(format!("{base}/api/traces/{trace_id}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(detail["trace"]["user_id"], "web");
+    assert_eq!(detail["spans"].as_array().unwrap().len(), 4);
+    assert_eq!(http.delete(format!("{base}/api/runs/{key}")).send().await.unwrap().status(), 204);
+    app.shutdown().await;
+}
