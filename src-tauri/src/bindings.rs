@@ -3,7 +3,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands::{settings, traces};
+use crate::commands::{agents, settings, traces};
 use crate::events;
 
 pub fn builder() -> Builder<tauri::Wry> {
@@ -16,6 +16,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             traces::trace_stats,
             settings::get_prices,
             settings::set_prices,
+            agents::list_agents,
+            agents::start_run,
+            agents::cancel_run,
+            agents::watch_run,
         ])
         .events(collect_events![events::TracesChanged])
         // JSON attribute values (serde_json::Value) carry i64 numbers; in TypeScript they are

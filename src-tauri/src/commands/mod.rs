@@ -1,5 +1,6 @@
 //! Tauri commands: one-line adapters from the webview to [`tracedeck_api::app::App`]. No SQL
 //! and no rules here; every operation lives in the application service.
 
+pub mod agents;
 pub mod settings;
 pub mod traces;

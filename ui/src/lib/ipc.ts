@@ -12,7 +12,6 @@ import {
   type AppStatus,
   type PageRequest,
   type PriceTable,
-  type Result,
   type RunRequest,
   type RunStarted,
   type RunUpdate,
@@ -24,8 +23,12 @@ import {
   type TracePage,
   type TracesChanged,
 } from "../bindings";
+import { Channel } from "@tauri-apps/api/core";
 
-export class ApiFailure extends Error implements ApiError {
+/** What generated commands that can fail resolve to. */
+type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
+
+export class ApiFailure extends Error {
   readonly type: ApiError["type"];
   readonly data: string;
   constructor(e: ApiError) {
@@ -64,16 +67,16 @@ export function filterQuery(filter: TraceFilter, extra: Record<string, string | 
   const put = (k: string, v: string | number | null) => {
     if (v !== null && v !== "") q.set(k, String(v));
   };
-  put("user", filter.user_id);
-  put("session", filter.session_id);
-  put("agent", filter.agent_id);
-  put("team", filter.team_id);
-  put("workflow", filter.workflow_id);
-  put("run", filter.run_id);
-  put("status", filter.status === null ? null : filter.status.toLowerCase());
-  put("search", filter.search);
-  put("since_us", filter.since_us === null ? null : Math.trunc(filter.since_us));
-  put("until_us", filter.until_us === null ? null : Math.trunc(filter.until_us));
+  put("user", filter.user_id ?? null);
+  put("session", filter.session_id ?? null);
+  put("agent", filter.agent_id ?? null);
+  put("team", filter.team_id ?? null);
+  put("workflow", filter.workflow_id ?? null);
+  put("run", filter.run_id ?? null);
+  put("status", filter.status == null ? null : filter.status.toLowerCase());
+  put("search", filter.search ?? null);
+  put("since_us", filter.since_us == null ? null : Math.trunc(filter.since_us));
+  put("until_us", filter.until_us == null ? null : Math.trunc(filter.until_us));
   for (const [k, v] of Object.entries(extra)) put(k, v);
   const s = q.toString();
   return s === "" ? "" : `?${s}`;
@@ -260,11 +263,26 @@ export function subscribeLiveConnection(cb: (connected: boolean) => void): () =>
  *  `onLost` is called when the stream fails before the run finished. */
 export function subscribeRun(runKey: string, cb: (u: RunUpdate) => void, onLost?: (why: string) => void): () => void {
   if (isTauri()) {
-    return tauriListen(() =>
-      events.runUpdate.listen((e) => {
-        if (e.payload.run_key === runKey) cb(e.payload.update);
-      }),
-    );
+    // The command replays the run's updates from its start, then streams the rest through
+    // the channel, and returns when the run has finished.
+    let active = true;
+    let finished = false;
+    const channel = new Channel<RunUpdate>();
+    channel.onmessage = (u) => {
+      if (!active) return;
+      if (u.type === "Finished") finished = true;
+      cb(u);
+    };
+    unwrap(commands.watchRun(runKey, channel))
+      .then(() => {
+        if (active && !finished) onLost?.("the run's update stream ended before the run finished");
+      })
+      .catch((e: unknown) => {
+        if (active) onLost?.(e instanceof Error ? e.message : String(e));
+      });
+    return () => {
+      active = false;
+    };
   }
   const src = new EventSource(`/api/runs/${encodeURIComponent(runKey)}/events`);
   let finished = false;

@@ -1,7 +1,7 @@
 //! Small helpers over untrusted JSON values: safe parsing, typed reads, and turning flattened
 //! attribute keys (`a.0.b`) back into nested values. Nothing here evaluates or renders.
 
-import type { JsonValue } from "../bindings";
+import type { Value as JsonValue } from "../bindings";
 
 export type JsonObject = { [key: string]: JsonValue };
 

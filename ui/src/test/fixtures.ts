@@ -1,6 +1,6 @@
 //! Test helpers: compact constructors for spans and trace details (used by *.test.ts only).
 
-import type { JsonValue, SemanticKind, Span, StatusCode, TraceDetail } from "../bindings";
+import type { Value as JsonValue, SemanticKind, Span, StatusCode, TraceDetail } from "../bindings";
 import { buildSpanTree } from "../features/traces/model/buildTree";
 
 export type SpanSpec = {

@@ -2,7 +2,7 @@
 //! as text; large arrays/objects show their first items with a "show more" button.
 
 import { useState } from "react";
-import type { JsonValue } from "../../bindings";
+import type { Value as JsonValue } from "../../bindings";
 
 const PAGE = 100;
 

@@ -5,7 +5,7 @@
 
 import { useMemo, useState } from "react";
 import { useAppData } from "../../../app/appData";
-import type { JsonValue, Span } from "../../../bindings";
+import type { Value as JsonValue, Span } from "../../../bindings";
 import { formatDuration, formatOffset, formatTimestamp, formatTokens } from "../../../lib/format";
 import { JsonView } from "../../../lib/ui/JsonView";
 import { Markdown } from "../../../lib/ui/Markdown";

@@ -2,7 +2,7 @@
 //! derived from the backend's semantic kind, with one label, glyph and CSS colour class per
 //! kind so the tree, the detail panel, the run list and compare agree.
 
-import type { JsonValue, SemanticKind } from "../../../bindings";
+import type { Value as JsonValue, SemanticKind } from "../../../bindings";
 
 export type DisplayKind =
   | "run"

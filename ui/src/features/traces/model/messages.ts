@@ -5,7 +5,7 @@
 //! `gen_ai.output.messages`, and `gen_ai.*.message` span events). Pure and total: unknown
 //! shapes yield fewer messages, never an exception.
 
-import type { JsonValue } from "../../../bindings";
+import type { Value as JsonValue } from "../../../bindings";
 import { at, int, isObject, items, parseMaybeJson, str, unflatten, type JsonObject } from "../../../lib/json";
 
 export type ToolCall = { id: string | null; name: string; arguments: string };

@@ -3,7 +3,7 @@
 //! "next error" steps of keyboard navigation. The per-span search text is built once per
 //! model, on the first search, and cached.
 
-import type { JsonValue } from "../../../bindings";
+import type { Value as JsonValue } from "../../../bindings";
 import type { TraceModel } from "./tree";
 
 const haystacks = new WeakMap<TraceModel, string[]>();

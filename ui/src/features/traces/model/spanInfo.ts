@@ -2,7 +2,7 @@
 //! and result, generic input/output, exceptions (span events plus the status message), the
 //! flat attribute table with its filter, and the span's JSON for copying.
 
-import type { JsonValue, Span } from "../../../bindings";
+import type { Value as JsonValue, Span } from "../../../bindings";
 import { at, isObject, items, parseMaybeJson, str, unflatten } from "../../../lib/json";
 
 export const EVENTS_KEY = "tracedeck.events";
