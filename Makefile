@@ -1,18 +1,24 @@
-# Tracedeck: `make run` launches it on the default SQLite database, `make test` runs the whole
-# suite. Both install what they need first (system packages, npm/pip, builds) and are safe to
-# re-run.
+# Tracedeck: `make run` opens the app on the default SQLite database with the demo agents
+# ready; `make test` runs the whole suite. Both install what they need first (system
+# packages, npm and pip installs, the builds) and are safe to re-run.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
+TARGET := $(or $(CARGO_TARGET_DIR),target)
+# One feature set for every build so `run`, `test` and the smoke test share artefacts: the
+# desktop binary embeds ui/dist instead of pointing at a dev server.
+FEATURES := --features tracedeck-app/custom-protocol
+TRACEDECK_DRIVER := $(TARGET)/tools/bin/tauri-driver
 
-.PHONY: help setup services build run test test-rust lint bench agno-venv clean
+.PHONY: help setup services agno-venv ui-deps ui build app run serve test test-rust test-ui e2e desktop-smoke lint bench bindings clean
 
 help:
-	@echo "make run    - build and launch Tracedeck on the default SQLite database"
-	@echo "make test   - install what is needed, start PostgreSQL/MariaDB, run every test"
-	@echo "make bench  - run the benchmarks (release build) and print their figures"
-	@echo "make lint   - rustfmt and clippy, warnings are errors"
+	@echo "make run      - build and open Tracedeck (desktop window; web UI when there is no display)"
+	@echo "make test     - install what is needed, start PostgreSQL/MariaDB, run every test"
+	@echo "make bench    - benchmarks (release builds), each prints its figures"
+	@echo "make lint     - rustfmt, clippy and tsc, warnings are errors"
+	@echo "make bindings - regenerate ui/src/bindings.ts from the Tauri commands"
 
 setup:
 	@scripts/setup-system.sh
@@ -23,25 +29,57 @@ services:
 agno-venv:
 	@scripts/agno-venv.sh >/dev/null
 
-build: setup
-	$(CARGO) build --workspace --bins
+# npm ci only when the lock file changed since the last install.
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	@touch $@
 
-run: build
-	@$(CARGO) run -q -p tracedeck-api --bin tracedeck -- demo
-	@echo
-	@$(CARGO) run -q -p tracedeck-api --bin tracedeck -- traces list --limit 10
+ui-deps: ui/node_modules/.package-lock.json
 
-lint:
+ui: ui-deps
+	cd ui && npm run build
+
+build: setup ui
+	$(CARGO) build --workspace --bins $(FEATURES)
+
+app: build
+
+run: app
+	@scripts/run.sh "$(TARGET)/debug"
+
+serve: build
+	$(TARGET)/debug/tracedeck serve
+
+$(TRACEDECK_DRIVER):
+	$(CARGO) install tauri-driver --version '^2' --locked --root $(TARGET)/tools
+
+test-ui: ui-deps
+	cd ui && npm run typecheck && npm test
+
+test-rust: setup services ui
+	TRACEDECK_AGNO_PYTHON="$$(scripts/agno-venv.sh)" $(CARGO) test --workspace --no-fail-fast $(FEATURES)
+
+e2e: test-rust
+	cd ui && TRACEDECK_BIN="$(abspath $(TARGET))/debug/tracedeck" timeout 900 npm run e2e
+
+desktop-smoke: build $(TRACEDECK_DRIVER)
+	timeout 300 xvfb-run -a -s "-screen 0 1440x900x24 -nolisten tcp" python3 scripts/desktop_smoke.py \
+		--app $(TARGET)/debug/tracedeck-app --cli $(TARGET)/debug/tracedeck \
+		--driver $(TRACEDECK_DRIVER) --shot docs/desktop.png
+
+lint: ui-deps
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets $(FEATURES) -- -D warnings
+	cd ui && npm run typecheck
 
-test-rust: setup services
-	TRACEDECK_AGNO_PYTHON="$$(scripts/agno-venv.sh)" $(CARGO) test --workspace --no-fail-fast
+test: test-ui test-rust e2e desktop-smoke lint
 
-test: test-rust lint
-
-bench: setup services
+bench: setup services ui
 	TRACEDECK_AGNO_PYTHON="$$(scripts/agno-venv.sh)" scripts/bench.sh
+
+bindings:
+	TRACEDECK_WRITE_BINDINGS=1 $(CARGO) test -p tracedeck-app --test bindings $(FEATURES)
 
 clean:
 	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules

@@ -15,5 +15,12 @@ if [ ! -f "$db.meta.json" ]; then
 fi
 export TRACEDECK_AGNO_PYTHON="$py" TRACEDECK_BENCH_AGNO_DB="$db"
 cd "$root"
+echo "== store: ingest per backend"
 cargo bench -q -p tracedeck-tests --bench ingest
+echo "== store: run list and trace fetch on 100k traces / 610k spans"
 cargo bench -q -p tracedeck-tests --bench read
+echo "== agent runtime: runs/s, call-site cost per span, 100 concurrent runs"
+cargo bench -q -p tracedeck-tests --bench agents
+echo "== UI: click to first paint for 1k/10k/100k-span traces, scroll frame times (release server)"
+cargo build -q --release -p tracedeck-api
+(cd ui && TRACEDECK_BIN="$target/release/tracedeck" timeout 1200 npm run bench)
