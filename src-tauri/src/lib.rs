@@ -12,16 +12,19 @@ use anyhow::Context;
 use tracedeck_api::app::{App, AppConfig};
 use tracedeck_api::paths;
 use tracedeck_api::web::{self, ServeOptions};
-use tracing_subscriber::{EnvFilter, Layer};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 /// Where external agents send OTLP/HTTP (the OpenTelemetry default port).
 pub const OTLP_ADDR: &str = "127.0.0.1:4318";
 
 /// Without a display the webview cannot start (GTK panics); say what to do instead.
 pub fn display_problem() -> Option<String> {
-    if cfg!(target_os = "linux") && std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+    if cfg!(target_os = "linux")
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
         Some(
             "no display found (DISPLAY / WAYLAND_DISPLAY are not set), so the desktop window cannot open.\n\
              Use the web UI instead:  tracedeck serve   and open http://127.0.0.1:4318/"

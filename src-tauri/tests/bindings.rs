@@ -11,5 +11,8 @@ fn bindings_are_up_to_date() {
         return;
     }
     let current = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(current == fresh, "ui/src/bindings.ts is stale: run `TRACEDECK_WRITE_BINDINGS=1 cargo test -p tracedeck-app --test bindings`");
+    assert!(
+        current == fresh,
+        "ui/src/bindings.ts is stale: run `TRACEDECK_WRITE_BINDINGS=1 cargo test -p tracedeck-app --test bindings`"
+    );
 }

@@ -105,8 +105,9 @@ impl std::fmt::Debug for App {
 /// field and is shown in the status.
 fn load_agents(cfg: &AppConfig, telemetry: Option<Telemetry>) -> Result<Arc<Runs>, String> {
     let config = tracedeck_agents::Config::load_or_init(&cfg.config_dir).map_err(|e| e.to_string())?;
-    let runtime = tracedeck_agents::Runtime::new(config, tracedeck_agents::RuntimeOptions::with_data_dir(&cfg.data_dir))
-        .map_err(|e| e.to_string())?;
+    let runtime =
+        tracedeck_agents::Runtime::new(config, tracedeck_agents::RuntimeOptions::with_data_dir(&cfg.data_dir))
+            .map_err(|e| e.to_string())?;
     Ok(Arc::new(Runs::new(runtime, telemetry)))
 }
 
@@ -256,9 +257,8 @@ impl App {
         if let tracedeck_store::writer::Submitted::Dropped(n) = t.writer().submit(decoded.rows).await {
             return Err(ApiError::Unavailable(format!("{n} span(s) dropped: the write queue and spool are full")));
         }
-        let message = (decoded.rejected > 0).then(|| {
-            format!("{} span(s) rejected: {}", decoded.rejected, decoded.problems.join("; "))
-        });
+        let message = (decoded.rejected > 0)
+            .then(|| format!("{} span(s) rejected: {}", decoded.rejected, decoded.problems.join("; ")));
         Ok(IngestResult { accepted, rejected: decoded.rejected as u32, message })
     }
 

@@ -283,9 +283,17 @@ pub async fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&done)?;
             } else {
-                println!("wrote {} spans: {} traces{}{}", done.spans, done.traces.len(),
+                println!(
+                    "wrote {} spans: {} traces{}{}",
+                    done.spans,
+                    done.traces.len(),
                     done.big_trace.as_ref().map(|b| format!(", big trace {b}")).unwrap_or_default(),
-                    if done.xss_traces.is_empty() { String::new() } else { format!(", {} XSS traces", done.xss_traces.len()) });
+                    if done.xss_traces.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} XSS traces", done.xss_traces.len())
+                    }
+                );
             }
             store.close().await;
         }

@@ -45,7 +45,10 @@ pub fn spawn_batcher(writer: &Writer, out: broadcast::Sender<TracesChanged>) -> 
                     Err(broadcast::error::RecvError::Closed) => break,
                 }
             }
-            let _ = out.send(TracesChanged { trace_ids: ids.into_iter().collect(), spans: spans.min(u32::MAX as usize) as u32 });
+            let _ = out.send(TracesChanged {
+                trace_ids: ids.into_iter().collect(),
+                spans: spans.min(u32::MAX as usize) as u32,
+            });
         }
     })
 }

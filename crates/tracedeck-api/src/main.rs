@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracedeck_api::app::{App, AppConfig};
 use tracedeck_api::cli::{self, Cli, Command};
-use tracedeck_api::web::{self, ServeOptions};
 use tracedeck_api::paths;
 use tracedeck_api::service::{self, Access};
+use tracedeck_api::web::{self, ServeOptions};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -59,7 +59,8 @@ async fn main_async(cli: Cli) -> anyhow::Result<()> {
         } else {
             println!("from {}\n", status.agents_config);
             for a in agents {
-                let members = if a.members.is_empty() { String::new() } else { format!("  members: {}", a.members.join(", ")) };
+                let members =
+                    if a.members.is_empty() { String::new() } else { format!("  members: {}", a.members.join(", ")) };
                 println!("{:<6} {:<14} {:<24} model {}{}", a.kind, a.id, a.name, a.model.unwrap_or_default(), members);
             }
         }
@@ -131,17 +132,24 @@ async fn run_agent(
     telemetry.flush(std::time::Duration::from_secs(10)).await.map_err(anyhow::Error::msg)?;
     let detail = app.get_trace(&outcome.trace_id).await.map_err(anyhow::Error::msg)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({
-            "trace_id": outcome.trace_id, "run_id": outcome.run_id, "session_id": outcome.session_id,
-            "status": outcome.status.as_str(), "output": outcome.output, "error": outcome.error, "trace": detail,
-        }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "trace_id": outcome.trace_id, "run_id": outcome.run_id, "session_id": outcome.session_id,
+                "status": outcome.status.as_str(), "output": outcome.output, "error": outcome.error, "trace": detail,
+            }))?
+        );
     } else {
         println!("\n{}\n", tracedeck_agents::render::summary_line(&outcome));
         print!("{}", tracedeck_api::render::tree(&detail));
     }
     match outcome.status {
         RunStatus::Ok => Ok(()),
-        _ => Err(anyhow::anyhow!("run {}: {}", outcome.status.as_str().to_lowercase(), outcome.error.unwrap_or_default())),
+        _ => Err(anyhow::anyhow!(
+            "run {}: {}",
+            outcome.status.as_str().to_lowercase(),
+            outcome.error.unwrap_or_default()
+        )),
     }
 }
 

@@ -59,7 +59,16 @@ fn obj(v: Value) -> Map<String, Value> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn row(trace: &str, id: &str, parent: Option<&str>, name: &str, start: i64, end: i64, attrs: Map<String, Value>, err: Option<&str>) -> SpanRow {
+fn row(
+    trace: &str,
+    id: &str,
+    parent: Option<&str>,
+    name: &str,
+    start: i64,
+    end: i64,
+    attrs: Map<String, Value>,
+    err: Option<&str>,
+) -> SpanRow {
     SpanRow {
         trace_id: trace.into(),
         span_id: id.into(),
@@ -77,7 +86,16 @@ fn row(trace: &str, id: &str, parent: Option<&str>, name: &str, start: i64, end:
 }
 
 #[allow(clippy::too_many_arguments)]
-fn llm(trace: &str, id: &str, parent: &str, start: i64, question: &str, city: &str, first: bool, payload: &str) -> SpanRow {
+fn llm(
+    trace: &str,
+    id: &str,
+    parent: &str,
+    start: i64,
+    question: &str,
+    city: &str,
+    first: bool,
+    payload: &str,
+) -> SpanRow {
     let mut a = obj(json!({
         "openinference.span.kind": "LLM",
         "llm.model_name": "gpt-4o-mini",
@@ -98,12 +116,18 @@ fn llm(trace: &str, id: &str, parent: &str, start: i64, question: &str, city: &s
     if first {
         a.insert("llm.output_messages.0.message.tool_calls.0.tool_call.id".into(), json!("call_1"));
         a.insert("llm.output_messages.0.message.tool_calls.0.tool_call.function.name".into(), json!("get_weather"));
-        a.insert("llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments".into(), json!(format!("{{\"city\": \"{city}\"}}")));
+        a.insert(
+            "llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments".into(),
+            json!(format!("{{\"city\": \"{city}\"}}")),
+        );
         a.insert("output.value".into(), json!("[tool call get_weather]"));
     } else {
         a.insert("llm.input_messages.2.message.role".into(), json!("tool"));
         a.insert("llm.input_messages.2.message.tool_call_id".into(), json!("call_1"));
-        a.insert("llm.input_messages.2.message.content".into(), json!(format!("The weather in {city} is 21C and sunny.")));
+        a.insert(
+            "llm.input_messages.2.message.content".into(),
+            json!(format!("The weather in {city} is 21C and sunny.")),
+        );
         let answer = format!("**{city}**: 21C and *sunny*.\n\n- bring sunglasses\n- no umbrella needed {payload}");
         a.insert("llm.output_messages.0.message.content".into(), json!(answer));
         a.insert("output.value".into(), json!(answer));
@@ -143,13 +167,32 @@ fn agent_run(r: &mut Rng, start: i64, fail: bool, payload: &str) -> Vec<SpanRow>
     }
     let agent_name = format!("Weather Agent {payload}");
     vec![
-        row(&trace, &root, None, &format!("Weather_Agent.run{}", if payload.is_empty() { String::new() } else { format!(" {payload}") }), start, end,
-            obj(json!({"openinference.span.kind": "AGENT", "agent.name": agent_name.trim(), "agno.agent.id": "weather-agent",
+        row(
+            &trace,
+            &root,
+            None,
+            &format!("Weather_Agent.run{}", if payload.is_empty() { String::new() } else { format!(" {payload}") }),
+            start,
+            end,
+            obj(
+                json!({"openinference.span.kind": "AGENT", "agent.name": agent_name.trim(), "agno.agent.id": "weather-agent",
                 "agno.run.id": format!("run-{}", r.span_id()), "session.id": session, "user.id": user,
                 "input.value": question, "output.value": format!("It is 21C and sunny in {city}. {payload}"),
-                "agno.tools": ["get_weather"], "tracedeck.seeded": true})), None),
+                "agno.tools": ["get_weather"], "tracedeck.seeded": true}),
+            ),
+            None,
+        ),
         llm(&trace, &r.span_id(), &root, t_llm1, &question, city, true, payload),
-        row(&trace, &r.span_id(), Some(&root), "get_weather", t_tool, t_tool + 11_000_000, tool_attrs, fail.then_some("upstream weather service timed out")),
+        row(
+            &trace,
+            &r.span_id(),
+            Some(&root),
+            "get_weather",
+            t_tool,
+            t_tool + 11_000_000,
+            tool_attrs,
+            fail.then_some("upstream weather service timed out"),
+        ),
         llm(&trace, &r.span_id(), &root, t_llm2, &question, city, false, payload),
     ]
 }
@@ -159,17 +202,33 @@ fn big_trace(r: &mut Rng, n: usize, start: i64) -> Vec<SpanRow> {
     let trace = r.trace_id();
     let root = r.span_id();
     let mut out = Vec::with_capacity(n);
-    out.push(row(&trace, &root, None, "Big_Team.run", start, start + n as i64 * 200_000,
+    out.push(row(
+        &trace,
+        &root,
+        None,
+        "Big_Team.run",
+        start,
+        start + n as i64 * 200_000,
         obj(json!({"openinference.span.kind": "AGENT", "agno.team.id": "big-team", "agent.name": "Big Team",
-            "user.id": "bench", "session.id": "sess-bench", "input.value": format!("A run with {n} spans")})), None));
+            "user.id": "bench", "session.id": "sess-bench", "input.value": format!("A run with {n} spans")})),
+        None,
+    ));
     let mut member = root.clone();
     let mut t = start;
     while out.len() < n {
         t += 200_000;
         let id = r.span_id();
         if (out.len() - 1) % 9 == 0 {
-            out.push(row(&trace, &id, Some(&root), "Member_Agent.run", t, t + 1_600_000,
-                obj(json!({"openinference.span.kind": "AGENT", "agno.agent.id": "member", "input.value": "sub-task"})), None));
+            out.push(row(
+                &trace,
+                &id,
+                Some(&root),
+                "Member_Agent.run",
+                t,
+                t + 1_600_000,
+                obj(json!({"openinference.span.kind": "AGENT", "agno.agent.id": "member", "input.value": "sub-task"})),
+                None,
+            ));
             member = id;
         } else if out.len() % 2 == 0 {
             out.push(row(&trace, &id, Some(&member), "get_weather", t, t + 100_000,

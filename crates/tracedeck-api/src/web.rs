@@ -109,7 +109,9 @@ impl ListQuery {
     fn filter(&mut self) -> Result<TraceFilter, ApiError> {
         let status = match nonempty(self.status.take()) {
             None => None,
-            Some(s) => Some(TraceStatus::parse(&s).ok_or_else(|| ApiError::BadRequest(format!("unknown status {s:?}")))?),
+            Some(s) => {
+                Some(TraceStatus::parse(&s).ok_or_else(|| ApiError::BadRequest(format!("unknown status {s:?}")))?)
+            }
         };
         Ok(TraceFilter {
             user_id: nonempty(self.user.take()),
@@ -303,9 +305,8 @@ async fn guard(State(c): State<Ctx>, req: Request, next: Next) -> Response {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::to_owned);
-        let query = req.uri().query().and_then(|q| {
-            q.split('&').find_map(|p| p.strip_prefix("token=").map(str::to_owned))
-        });
+        let query =
+            req.uri().query().and_then(|q| q.split('&').find_map(|p| p.strip_prefix("token=").map(str::to_owned)));
         let ok = [bearer, cookie_token(req.headers()), query.clone()]
             .into_iter()
             .flatten()
@@ -352,7 +353,11 @@ pub fn router(app: App, opts: &ServeOptions) -> Router {
 }
 
 /// Serves until `shutdown` resolves.
-pub async fn serve(app: App, opts: ServeOptions, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(
+    app: App,
+    opts: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     opts.check().map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(opts.bind)
         .await

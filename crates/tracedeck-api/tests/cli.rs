@@ -172,7 +172,9 @@ fn run_a_demo_team_streams_then_prints_its_tree() {
     let agents = ok(&tracedeck_with_config(dir.path(), &["agents"]).output().unwrap());
     assert!(agents.contains("travel") && agents.contains("members: weather, researcher"), "{agents}");
     assert!(dir.path().join("config/agents.toml").exists(), "example config written on first run");
-    let out = ok(&tracedeck_with_config(dir.path(), &["run", "travel", "Plan a trip to Rome", "--user", "ana"]).output().unwrap());
+    let out = ok(&tracedeck_with_config(dir.path(), &["run", "travel", "Plan a trip to Rome", "--user", "ana"])
+        .output()
+        .unwrap());
     assert!(out.contains("[tool]") && out.contains("status OK"), "{out}");
     assert!(out.contains("Travel_Team.run  [AGENT]"), "{out}");
     assert!(out.contains("delegate_task_to_member  [TOOL]") && out.contains("Weather_Agent.run  [AGENT]"), "{out}");

@@ -43,12 +43,18 @@ fn otlp_request() -> Vec<u8> {
         name: name.into(),
         start_time_unix_nano: 1_790_000_000_000_000_000 + id as u64 * 1_000_000,
         end_time_unix_nano: 1_790_000_000_100_000_000,
-        attributes: vec![kv("openinference.span.kind", if parent.is_none() { "AGENT" } else { "LLM" }), kv("user.id", "py")],
+        attributes: vec![
+            kv("openinference.span.kind", if parent.is_none() { "AGENT" } else { "LLM" }),
+            kv("user.id", "py"),
+        ],
         ..Default::default()
     };
     ExportTraceServiceRequest {
         resource_spans: vec![ResourceSpans {
-            scope_spans: vec![ScopeSpans { spans: vec![span(1, None, "py_agent.run"), span(2, Some(1), "llm")], ..Default::default() }],
+            scope_spans: vec![ScopeSpans {
+                spans: vec![span(1, None, "py_agent.run"), span(2, Some(1), "llm")],
+                ..Default::default()
+            }],
             ..Default::default()
         }],
     }
@@ -83,7 +89,8 @@ async fn routes_otlp_and_errors() {
     let detail: Value = http.get(format!("{base}/api/traces/{id}")).send().await.unwrap().json().await.unwrap();
     assert_eq!(detail["spans"].as_array().unwrap().len(), 2);
     assert_eq!(detail["tree"]["roots"].as_array().unwrap().len(), 1);
-    let lean: Value = http.get(format!("{base}/api/traces/{id}?tree=false")).send().await.unwrap().json().await.unwrap();
+    let lean: Value =
+        http.get(format!("{base}/api/traces/{id}?tree=false")).send().await.unwrap().json().await.unwrap();
     assert!(lean["tree"]["nodes"].as_array().unwrap().is_empty());
 
     // Errors are typed JSON with the right status.
@@ -95,7 +102,13 @@ async fn routes_otlp_and_errors() {
     let r = http.get(format!("{base}/api/no-such-route")).send().await.unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(r.json::<Value>().await.unwrap()["type"], "NotFound");
-    let r = http.post(format!("{base}/v1/traces")).header("content-type", "application/x-protobuf").body("garbage!").send().await.unwrap();
+    let r = http
+        .post(format!("{base}/v1/traces"))
+        .header("content-type", "application/x-protobuf")
+        .body("garbage!")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("invalid OTLP protobuf body"));
     let partial = serde_json::json!({"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "00", "spanId": "01", "name": "bad"}]}]}]});
@@ -123,7 +136,10 @@ async fn token_is_required_when_configured() {
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
     assert_eq!(http.get(format!("{base}/api/status")).send().await.unwrap().status(), 401);
-    assert_eq!(http.get(format!("{base}/api/status")).bearer_auth("wrong-token-wrong-token").send().await.unwrap().status(), 401);
+    assert_eq!(
+        http.get(format!("{base}/api/status")).bearer_auth("wrong-token-wrong-token").send().await.unwrap().status(),
+        401
+    );
     assert_eq!(http.get(format!("{base}/api/status")).bearer_auth(token).send().await.unwrap().status(), 200);
     // Opening the UI with ?token= sets an HttpOnly cookie for the rest of the session.
     let r = http.get(format!("{base}/?token={token}")).send().await.unwrap();
@@ -149,7 +165,12 @@ async fn run_a_demo_agent_over_http_and_watch_it() {
     let http = reqwest::Client::new();
     let agents: Value = http.get(format!("{base}/api/agents")).send().await.unwrap().json().await.unwrap();
     assert!(agents.as_array().unwrap().iter().any(|a| a["id"] == "weather" && a["kind"] == "agent"));
-    let r = http.post(format!("{base}/api/runs")).json(&serde_json::json!({"target": "nope", "input": "hi", "user_id": null, "session_id": null})).send().await.unwrap();
+    let r = http
+        .post(format!("{base}/api/runs"))
+        .json(&serde_json::json!({"target": "nope", "input": "hi", "user_id": null, "session_id": null}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     let started: Value = http
         .post(format!("{base}/api/runs"))
@@ -163,7 +184,8 @@ async fn run_a_demo_agent_over_http_and_watch_it() {
     let key = started["run_key"].as_str().unwrap();
     // Subscribing after the start replays everything; the stream ends after Finished.
     let body = http.get(format!("{base}/api/runs/{key}/events")).send().await.unwrap().text().await.unwrap();
-    let updates: Vec<Value> = body.lines().filter_map(|l| l.strip_prefix("data: ")).map(|d| serde_json::from_str(d).unwrap()).collect();
+    let updates: Vec<Value> =
+        body.lines().filter_map(|l| l.strip_prefix("data: ")).map(|d| serde_json::from_str(d).unwrap()).collect();
     let kinds: Vec<&str> = updates.iter().map(|u| u["type"].as_str().unwrap()).collect();
     assert_eq!(kinds.first(), Some(&"Started"), "{kinds:?}");
     assert_eq!(kinds.last(), Some(&"Finished"), "{kinds:?}");
