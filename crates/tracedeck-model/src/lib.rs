@@ -8,6 +8,7 @@
 //! the `specta` feature is on.
 
 pub mod attrs;
+pub mod console;
 pub mod ids;
 pub mod query;
 pub mod span;
