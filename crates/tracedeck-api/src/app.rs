@@ -13,6 +13,7 @@ use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, Tra
 use tracedeck_otel::{Telemetry, otlp};
 use tracedeck_store::{Backend, Origin, Store};
 
+use crate::connections::{ConnectionDraft, ConnectionInfo, Connections, TestReport};
 use crate::error::{ApiError, ApiResult};
 use crate::live::{self, TracesChanged};
 use crate::prices::{self, PriceTable};
@@ -62,8 +63,11 @@ pub struct RecordingStatus {
 pub struct AppStatus {
     pub version: String,
     pub database: DatabaseInfo,
-    /// `None` when the database is read-only (nothing is recorded into it).
+    /// The app's own database, where local runs and OTLP are recorded; `None` when it is
+    /// read-only (nothing is recorded).
     pub recording: Option<RecordingStatus>,
+    /// The active connection (its `env` colours the UI).
+    pub connection: Option<ConnectionInfo>,
     pub data_dir: String,
     pub config_dir: String,
     /// The agents file (`agents.toml`) and why it could not be loaded, if it could not.
@@ -82,7 +86,10 @@ pub struct IngestResult {
 
 struct Inner {
     cfg: AppConfig,
-    store: Store,
+    /// The app's own database: local agent runs and OTLP are recorded here.
+    local: Store,
+    /// Saved connections; one is active for the views and the console.
+    connections: Connections,
     telemetry: Option<Telemetry>,
     live: broadcast::Sender<TracesChanged>,
     prices: RwLock<PriceTable>,
@@ -96,7 +103,7 @@ pub struct App(Arc<Inner>);
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("db", &self.0.store.config().describe()).finish()
+        f.debug_struct("App").field("db", &self.0.local.config().describe()).finish()
     }
 }
 
@@ -138,7 +145,18 @@ impl App {
             Err(e) => (PriceTable::default(), Some(format!("price table not loaded ({e}); using defaults"))),
         };
         let runs = load_agents(&cfg, telemetry.clone());
-        Ok(App(Arc::new(Inner { cfg, store, telemetry, live, prices: RwLock::new(prices), price_error, runs })))
+        let settings = tracedeck_store::settings::SettingsDb::open(&cfg.data_dir.join("settings.db")).await?;
+        let connections = Connections::new(settings, store.clone()).await;
+        Ok(App(Arc::new(Inner {
+            cfg,
+            local: store,
+            connections,
+            telemetry,
+            live,
+            prices: RwLock::new(prices),
+            price_error,
+            runs,
+        })))
     }
 
     /// The recorder, to install its `tracing` layer (local agents record through it).
@@ -146,13 +164,24 @@ impl App {
         self.0.telemetry.as_ref()
     }
 
-    pub fn store(&self) -> &Store {
-        &self.0.store
+    /// The app's own (recording) database.
+    pub fn local_store(&self) -> &Store {
+        &self.0.local
     }
 
-    pub fn status(&self) -> AppStatus {
-        let store = &self.0.store;
+    /// The database the views and the console work on.
+    pub fn active_store(&self) -> Store {
+        self.0.connections.active()
+    }
+
+    pub fn connections(&self) -> &Connections {
+        &self.0.connections
+    }
+
+    pub async fn status(&self) -> AppStatus {
+        let store = self.active_store();
         let info = store.info();
+        let connection = self.0.connections.get(&self.0.connections.active_id()).await.ok();
         let mut notes = info.notes.clone();
         notes.extend(self.0.price_error.clone());
         AppStatus {
@@ -186,6 +215,7 @@ impl App {
                     last_error: s.last_error,
                 }
             }),
+            connection,
             data_dir: self.0.cfg.data_dir.display().to_string(),
             config_dir: self.0.cfg.config_dir.display().to_string(),
             agents_config: tracedeck_agents::Config::default_path(&self.0.cfg.config_dir).display().to_string(),
@@ -220,21 +250,57 @@ impl App {
     }
 
     pub async fn list_traces(&self, filter: &TraceFilter, page: &PageRequest) -> ApiResult<TracePage> {
-        Ok(self.0.store.list_traces(filter, page).await?)
+        Ok(self.active_store().list_traces(filter, page).await?)
     }
 
     pub async fn get_trace(&self, trace_id: &str) -> ApiResult<TraceDetail> {
         let id = valid_id("trace", trace_id)?;
-        self.0.store.get_trace(&id).await?.ok_or_else(|| ApiError::NotFound(format!("trace {id}")))
+        self.active_store().get_trace(&id).await?.ok_or_else(|| ApiError::NotFound(format!("trace {id}")))
     }
 
     pub async fn get_span(&self, span_id: &str) -> ApiResult<Span> {
         let id = valid_id("span", span_id)?;
-        self.0.store.get_span(&id).await?.ok_or_else(|| ApiError::NotFound(format!("span {id}")))
+        self.active_store().get_span(&id).await?.ok_or_else(|| ApiError::NotFound(format!("span {id}")))
     }
 
     pub async fn trace_stats(&self, by: StatsGroupBy, filter: &TraceFilter) -> ApiResult<Vec<StatRow>> {
-        Ok(self.0.store.trace_stats(by, filter).await?)
+        Ok(self.active_store().trace_stats(by, filter).await?)
+    }
+
+    pub async fn list_connections(&self) -> ApiResult<Vec<ConnectionInfo>> {
+        self.0.connections.list().await
+    }
+
+    pub async fn save_connection(&self, id: Option<&str>, draft: &ConnectionDraft) -> ApiResult<ConnectionInfo> {
+        self.0.connections.save(id, draft).await
+    }
+
+    pub async fn delete_connection(&self, id: &str) -> ApiResult<()> {
+        self.0.connections.delete(id).await
+    }
+
+    pub async fn test_connection(&self, draft: &ConnectionDraft) -> ApiResult<TestReport> {
+        self.0.connections.test_draft(draft).await
+    }
+
+    pub async fn test_saved_connection(&self, id: &str) -> ApiResult<TestReport> {
+        self.0.connections.test_saved(id).await
+    }
+
+    /// Makes a connection the one the views and the console use; returns the new status.
+    pub async fn activate_connection(&self, id: &str) -> ApiResult<AppStatus> {
+        self.0.connections.activate(id).await?;
+        Ok(self.status().await)
+    }
+
+    /// Stores a connection's password (keyring when `remember` and available, else this
+    /// session); the message says when it could only be kept for this session.
+    pub async fn set_connection_secret(&self, id: &str, password: &str, remember: bool) -> ApiResult<ConnectionInfo> {
+        let (info, why) = self.0.connections.set_secret(id, password, remember).await?;
+        if let Some(why) = why {
+            tracing::warn!(target: "tracedeck", "password of {} kept for this session only: {why}", info.name);
+        }
+        Ok(info)
     }
 
     /// Batched notices of traces that received spans.
@@ -247,7 +313,7 @@ impl App {
         let Some(t) = &self.0.telemetry else {
             return Err(ApiError::ReadOnly(format!(
                 "{} is open read-only; spans sent here cannot be recorded",
-                self.0.store.config().describe()
+                self.0.local.config().describe()
             )));
         };
         let now = tracedeck_model::time::now_ns();
@@ -278,6 +344,15 @@ impl App {
             let _ = t.flush(Duration::from_secs(10)).await;
             t.shutdown(Duration::from_secs(5)).await;
         }
-        self.0.store.close().await;
+        self.0.connections.close().await;
+        self.0.local.close().await;
     }
+}
+
+/// Compile-time guard: handler futures must be `Send`.
+#[cfg(test)]
+#[allow(dead_code)]
+fn futures_are_send(app: App, d: ConnectionDraft) {
+    fn send<T: Send>(_: T) {}
+    send(app.save_connection(None, &d));
 }

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod connections;
 pub mod demo;
 pub mod error;
 pub mod live;
@@ -13,6 +14,7 @@ pub mod paths;
 pub mod prices;
 pub mod render;
 pub mod runs;
+pub mod secrets;
 pub mod seed;
 pub mod service;
 pub mod timespec;

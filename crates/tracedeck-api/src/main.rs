@@ -51,7 +51,7 @@ async fn main_async(cli: Cli) -> anyhow::Result<()> {
         let app = start_app(&cli).await?;
         tracing_subscriber::registry().with(log_layer()).init();
         let agents = app.list_agents().map_err(anyhow::Error::msg);
-        let status = app.status();
+        let status = app.status().await;
         app.shutdown().await;
         let agents = agents?;
         if cli.json {
@@ -71,7 +71,7 @@ async fn main_async(cli: Cli) -> anyhow::Result<()> {
         tracing_subscriber::registry().with(log_layer()).with(app.telemetry().map(|t| t.layer())).init();
         let opts = ServeOptions { bind: *bind, token: token.clone() };
         opts.check().map_err(anyhow::Error::msg)?;
-        let status = app.status();
+        let status = app.status().await;
         eprintln!("Tracedeck {} on {}", status.version, status.database.label);
         for note in &status.database.notes {
             eprintln!("note: {note}");
@@ -110,9 +110,12 @@ async fn run_agent(
 ) -> anyhow::Result<()> {
     use tracedeck_agents::{RunStatus, TerminalRenderer};
     let runtime = app.runtime().map_err(anyhow::Error::msg)?;
-    let telemetry = app.telemetry().ok_or_else(|| {
-        anyhow::anyhow!("{} is open read-only: agent runs cannot be recorded into it", app.status().database.label)
-    })?;
+    let Some(telemetry) = app.telemetry() else {
+        anyhow::bail!(
+            "{} is open read-only: agent runs cannot be recorded into it",
+            app.local_store().config().describe()
+        );
+    };
     let mut req = tracedeck_agents::RunRequest::new(target, input);
     req.user_id = user;
     req.session_id = session;

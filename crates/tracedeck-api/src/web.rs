@@ -25,6 +25,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use tracedeck_model::{PageRequest, StatsGroupBy, TraceFilter, TraceStatus};
 
 use crate::app::App;
+use crate::connections::ConnectionDraft;
 use crate::error::ApiError;
 use crate::prices::PriceTable;
 use crate::runs::{RunRequest, RunUpdate};
@@ -129,7 +130,7 @@ impl ListQuery {
 }
 
 async fn status(State(c): State<Ctx>) -> impl IntoResponse {
-    Json(c.app.status())
+    Json(c.app.status().await)
 }
 
 async fn list_traces(State(c): State<Ctx>, Query(mut q): Query<ListQuery>) -> Result<impl IntoResponse, ApiError> {
@@ -196,6 +197,54 @@ async fn run_events(
     });
     let events = updates.map(|u| Ok(Event::default().event("run").json_data(&u).unwrap_or_else(|_| Event::default())));
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+async fn list_connections(State(c): State<Ctx>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.list_connections().await?))
+}
+
+async fn add_connection(State(c): State<Ctx>, Json(d): Json<ConnectionDraft>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.save_connection(None, &d).await?))
+}
+
+async fn edit_connection(
+    State(c): State<Ctx>,
+    Path(id): Path<String>,
+    Json(d): Json<ConnectionDraft>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.save_connection(Some(&id), &d).await?))
+}
+
+async fn delete_connection(State(c): State<Ctx>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    c.app.delete_connection(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn test_draft(State(c): State<Ctx>, Json(d): Json<ConnectionDraft>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.test_connection(&d).await?))
+}
+
+async fn test_saved(State(c): State<Ctx>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.test_saved_connection(&id).await?))
+}
+
+async fn activate(State(c): State<Ctx>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.activate_connection(&id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct SecretBody {
+    password: String,
+    #[serde(default)]
+    remember: bool,
+}
+
+async fn set_secret(
+    State(c): State<Ctx>,
+    Path(id): Path<String>,
+    Json(b): Json<SecretBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.set_connection_secret(&id, &b.password, b.remember).await?))
 }
 
 async fn api_not_found(req: Request) -> ApiError {
@@ -345,6 +394,12 @@ pub fn router(app: App, opts: &ServeOptions) -> Router {
         .route("/api/runs", post(start_run))
         .route("/api/runs/{key}", axum::routing::delete(cancel_run))
         .route("/api/runs/{key}/events", get(run_events))
+        .route("/api/connections", get(list_connections).post(add_connection))
+        .route("/api/connections/test", post(test_draft))
+        .route("/api/connections/{id}", axum::routing::put(edit_connection).delete(delete_connection))
+        .route("/api/connections/{id}/test", post(test_saved))
+        .route("/api/connections/{id}/activate", post(activate))
+        .route("/api/connections/{id}/secret", post(set_secret))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .route("/v1/traces", post(otlp_traces).layer(axum::extract::DefaultBodyLimit::max(OTLP_BODY_LIMIT)))
         .fallback(asset)

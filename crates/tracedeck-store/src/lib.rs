@@ -14,11 +14,13 @@
 //! on-disk [`spool`] used while a database is unreachable.
 
 pub mod batch;
-mod common;
+pub(crate) mod common;
 pub mod config;
 mod migrate;
 pub mod mysql;
 pub mod postgres;
+pub mod probe;
+pub mod settings;
 pub mod spool;
 pub mod sqlite;
 pub mod writer;

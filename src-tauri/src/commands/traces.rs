@@ -7,8 +7,8 @@ use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, Tra
 
 #[tauri::command]
 #[specta::specta]
-pub fn get_status(app: State<'_, App>) -> AppStatus {
-    app.status()
+pub async fn get_status(app: State<'_, App>) -> Result<AppStatus, ApiError> {
+    Ok(app.status().await)
 }
 
 #[tauri::command]

@@ -125,6 +125,16 @@ async fn server_version(pool: &MySqlPool) -> Result<String> {
 }
 
 impl MySqlStore {
+    pub(crate) fn pool(&self) -> &MySqlPool {
+        &self.pool
+    }
+
+    pub(crate) fn traces_table_sql(&self) -> &str {
+        &self.tables.traces
+    }
+}
+
+impl MySqlStore {
     pub async fn open(cfg: &StoreConfig, opts: OpenOptions) -> Result<MySqlStore> {
         let schema = cfg.schema.clone().unwrap_or_else(|| DEFAULT_SCHEMA.to_owned());
         validate_ident("schema", &schema)?;
@@ -351,7 +361,7 @@ async fn run_migrations(pool: &MySqlPool, base: &MySqlConnectOptions, cfg: &Stor
             cfg.describe()
         )));
     }
-    let result = migrator.run(&mut conn).await;
+    let result = migrator.run_direct(None, &mut conn, false).await;
     // Closing the connection releases the lock too; release explicitly all the same.
     let _ = sqlx::query("SELECT RELEASE_LOCK(?)").bind(lock).execute(&mut conn).await;
     let _ = conn.close().await;

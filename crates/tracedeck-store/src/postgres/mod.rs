@@ -139,6 +139,12 @@ async fn server_version(pool: &PgPool) -> Result<String> {
 }
 
 impl PgStore {
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+impl PgStore {
     pub async fn open(cfg: &StoreConfig, opts: OpenOptions) -> Result<PgStore> {
         // The fields are public, so names may not have gone through `StoreConfig::parse`.
         let schema = cfg.schema.clone().unwrap_or_else(|| DEFAULT_SCHEMA.to_owned());
@@ -211,7 +217,10 @@ impl PgStore {
                         // sqlx interpolates schema names unquoted; quote them so a mixed-case
                         // schema is the one the migration's quoted DDL uses.
                         m.create_schemas = Cow::Owned(vec![Cow::Owned(format!("\"{schema}\""))]);
-                        m.run(&pool).await?;
+                        // Through an acquired connection: `run(&pool)` makes this future !Send (sqlx's
+                        // Acquire impl for &Pool is not general enough for the async-fn checker).
+                        let mut conn = pool.acquire().await.map_err(StoreError::query("acquire a connection"))?;
+                        m.run_direct(None, &mut *conn, false).await?;
                         if present {
                             notes.push(format!("applied Tracedeck schema migrations up to version {known}"));
                         }

@@ -178,7 +178,11 @@ impl SqliteStore {
                         .execute(&writer)
                         .await
                         .map_err(StoreError::query("enable WAL"))?;
-                    migrate::templated(&MIGRATOR, cfg, MIGRATIONS_TABLE.into()).run(&writer).await?;
+                    // Through an acquired connection: `run(&pool)` makes this future !Send.
+                    let mut conn = writer.acquire().await.map_err(StoreError::query("acquire a connection"))?;
+                    migrate::templated(&MIGRATOR, cfg, MIGRATIONS_TABLE.into())
+                        .run_direct(None, &mut *conn, false)
+                        .await?;
                     if present {
                         notes.push(format!("applied Tracedeck schema migrations up to version {known}"));
                     }
@@ -206,6 +210,11 @@ impl SqliteStore {
 
     pub fn config(&self) -> &StoreConfig {
         &self.cfg
+    }
+
+    /// The read-only reader pool.
+    pub(crate) fn read_pool(&self) -> &SqlitePool {
+        &self.reader
     }
 
     pub fn info(&self) -> &StoreInfo {

@@ -1,0 +1,110 @@
+//! "Is this session really read-only?" — asked of the database itself, for the connection
+//! test in the connections manager. Each backend reports its session setting and then tries
+//! a write that must be refused (and would change nothing if it were not).
+
+use serde::Serialize;
+use sqlx::AssertSqlSafe;
+
+use crate::{Result, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReadOnlyProbe {
+    /// The database refused the probe write.
+    pub refused: bool,
+    /// What the database said, for people.
+    pub detail: String,
+}
+
+fn outcome(setting: String, write: std::result::Result<(), sqlx::Error>) -> ReadOnlyProbe {
+    match write {
+        Err(e) => ReadOnlyProbe { refused: true, detail: format!("{setting}; a probe write was refused: {e}") },
+        Ok(()) => ReadOnlyProbe {
+            refused: false,
+            detail: format!("{setting}; a probe write was ACCEPTED: this session can write"),
+        },
+    }
+}
+
+impl Store {
+    pub async fn probe_read_only(&self) -> Result<ReadOnlyProbe> {
+        match self {
+            Store::Sqlite(s) => {
+                let pool = s.read_pool();
+                let q: i64 = sqlx::query_scalar("PRAGMA query_only")
+                    .fetch_one(pool)
+                    .await
+                    .map_err(StoreError::query("read query_only"))?;
+                let write = sqlx::query("CREATE TEMP TABLE tracedeck_probe (x)").execute(pool).await.map(|_| ());
+                if write.is_ok() {
+                    let _ = sqlx::query("DROP TABLE temp.tracedeck_probe").execute(pool).await;
+                }
+                Ok(outcome(format!("PRAGMA query_only = {q}"), write))
+            }
+            Store::Postgres(s) => {
+                let pool = s.pool();
+                let on: String = sqlx::query_scalar("SHOW transaction_read_only")
+                    .fetch_one(pool)
+                    .await
+                    .map_err(StoreError::query("read transaction_read_only"))?;
+                let mut tx = pool.begin().await.map_err(StoreError::query("begin a probe"))?;
+                let write =
+                    sqlx::query("CREATE TEMP TABLE tracedeck_probe (x int)").execute(&mut *tx).await.map(|_| ());
+                let _ = tx.rollback().await;
+                Ok(outcome(format!("transaction_read_only = {on}"), write))
+            }
+            Store::MySql(s) => {
+                let pool = s.pool();
+                let flag: i64 = match sqlx::query_scalar("SELECT @@session.transaction_read_only").fetch_one(pool).await
+                {
+                    Ok(v) => v,
+                    Err(_) => sqlx::query_scalar("SELECT @@session.tx_read_only")
+                        .fetch_one(pool)
+                        .await
+                        .map_err(StoreError::query("read tx_read_only"))?,
+                };
+                let traces = s.traces_table_sql();
+                // Inserts nothing even when allowed; a read-only session refuses it outright.
+                let write =
+                    sqlx::query(AssertSqlSafe(format!("INSERT INTO {traces} SELECT * FROM {traces} WHERE 1 = 0")))
+                        .execute(pool)
+                        .await
+                        .map(|_| ());
+                Ok(outcome(format!("transaction_read_only = {flag}"), write))
+            }
+        }
+    }
+}
+
+/// Schemas (PostgreSQL) or databases (MySQL) that hold a table named like the configured
+/// traces table — to suggest where the Agno tables are when the configured schema has none.
+pub async fn find_agno_schemas(cfg: &crate::StoreConfig) -> Result<Vec<String>> {
+    use sqlx::Connection;
+    let target = || cfg.redacted();
+    match cfg.backend {
+        crate::Backend::Sqlite => Ok(Vec::new()),
+        crate::Backend::Postgres => {
+            let mut c = sqlx::PgConnection::connect(cfg.driver_url())
+                .await
+                .map_err(|source| StoreError::Connect { target: target(), source })?;
+            sqlx::query_scalar(
+                "SELECT table_schema::text FROM information_schema.tables WHERE table_name = $1 ORDER BY 1",
+            )
+            .bind(&cfg.traces_table)
+            .fetch_all(&mut c)
+            .await
+            .map_err(StoreError::query("look for Agno tables"))
+        }
+        crate::Backend::MySql => {
+            let mut c = sqlx::MySqlConnection::connect(cfg.driver_url())
+                .await
+                .map_err(|source| StoreError::Connect { target: target(), source })?;
+            sqlx::query_scalar(
+                "SELECT CAST(table_schema AS CHAR) FROM information_schema.tables WHERE table_name = ? ORDER BY 1",
+            )
+            .bind(&cfg.traces_table)
+            .fetch_all(&mut c)
+            .await
+            .map_err(StoreError::query("look for Agno tables"))
+        }
+    }
+}
