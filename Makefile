@@ -11,7 +11,7 @@ TARGET := $(or $(CARGO_TARGET_DIR),target)
 FEATURES := --features tracedeck-app/custom-protocol
 TRACEDECK_DRIVER := $(TARGET)/tools/bin/tauri-driver
 
-.PHONY: help setup services agno-venv ui-deps ui build app run serve test test-rust test-ui e2e desktop-smoke lint bench bindings clean
+.PHONY: help setup services agno-venv ui-deps ui build app run serve test test-rust test-ui test-keyring e2e desktop-smoke lint bench bindings clean
 
 help:
 	@echo "make run      - build and open Tracedeck (desktop window; web UI when there is no display)"
@@ -67,12 +67,15 @@ desktop-smoke: build $(TRACEDECK_DRIVER)
 		--app $(TARGET)/debug/tracedeck-app --cli $(TARGET)/debug/tracedeck \
 		--driver $(TRACEDECK_DRIVER) --shot docs/desktop.png
 
+test-keyring: setup
+	FEATURES="$(FEATURES)" timeout 600 scripts/keyring-test.sh
+
 lint: ui-deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets $(FEATURES) -- -D warnings
 	cd ui && npm run typecheck
 
-test: test-ui test-rust e2e desktop-smoke lint
+test: test-ui test-rust test-keyring e2e desktop-smoke lint
 
 bench: setup services ui
 	TRACEDECK_AGNO_PYTHON="$$(scripts/agno-venv.sh)" scripts/bench.sh

@@ -23,6 +23,9 @@ pub struct Cli {
     /// Open the database read-only (enforced by the database).
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Use a saved connection (see `tracedeck connections`) instead of --db.
+    #[arg(long, global = true, env = "TRACEDECK_CONNECTION", value_name = "NAME", conflicts_with = "db")]
+    pub connection: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -38,6 +41,9 @@ pub enum Command {
     /// Create or inspect the Agno trace tables.
     #[command(subcommand)]
     Db(DbCmd),
+    /// Saved connections to trace databases (passwords in the OS keyring).
+    #[command(subcommand)]
+    Connections(ConnectionsCmd),
     /// Serve the UI and the API over HTTP (web mode), and receive OTLP/HTTP traces from
     /// external agents at /v1/traces (the OpenTelemetry default endpoint, port 4318).
     Serve {
@@ -130,6 +136,45 @@ pub enum DbCmd {
     Check { url: Option<String> },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ConnectionsCmd {
+    /// List saved connections (the active one is marked).
+    List,
+    /// Save a connection. Read-only unless Tracedeck created the database (or --read-write).
+    Add {
+        name: String,
+        /// sqlite path, postgres://user[:password]@host/db or mysql://user[:password]@host/
+        url: String,
+        #[arg(long, value_enum, default_value_t = EnvArg::Dev)]
+        env: EnvArg,
+        #[arg(long)]
+        schema: Option<String>,
+        #[arg(long)]
+        traces_table: Option<String>,
+        #[arg(long)]
+        spans_table: Option<String>,
+        /// Allow writes (refused by default for databases Tracedeck did not create).
+        #[arg(long, conflicts_with = "read_only")]
+        read_write: bool,
+        /// Read the password from standard input (kept in the OS keyring).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Connect and report server version, tables, trace count and whether the session is
+    /// really read-only.
+    Test { name: String },
+    /// Make a connection the one the app opens on.
+    Use { name: String },
+    Remove { name: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EnvArg {
+    Dev,
+    Staging,
+    Production,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum StatusArg {
     Ok,
@@ -183,6 +228,38 @@ impl FilterArgs {
     }
 }
 
+/// The connections manager over the settings database and the default local database.
+pub async fn connections_manager() -> Result<crate::connections::Connections> {
+    let data_dir = crate::paths::data_dir()?;
+    let settings = tracedeck_store::settings::SettingsDb::open(&data_dir.join("settings.db")).await?;
+    let local = service::open(None, Access::Read, &data_dir).await?;
+    Ok(crate::connections::Connections::new(settings, local).await)
+}
+
+/// The database a command works on: a saved connection, `--db`, or the default.
+async fn open_target(cli_connection: Option<&str>, db: Option<&str>, access: Access) -> Result<tracedeck_store::Store> {
+    match cli_connection {
+        Some(name) => {
+            let mgr = connections_manager().await?;
+            let info = mgr.get(name).await?;
+            if info.secret == crate::secrets::SecretStorage::Missing {
+                // No keyring (or no entry): ask for it, for this session only.
+                use std::io::IsTerminal;
+                if !std::io::stdin().is_terminal() {
+                    anyhow::bail!(
+                        "the password of {:?} is not in a keyring; run this in a terminal to be asked for it",
+                        info.name
+                    );
+                }
+                let pw = rpassword::prompt_password(format!("Password for {} ({}): ", info.name, info.location))?;
+                mgr.set_secret(&info.id, &pw, false).await?;
+            }
+            Ok(mgr.store(Some(&info.id)).await?)
+        }
+        None => open(db, access).await,
+    }
+}
+
 /// Opens the database and tells the user (on stderr) anything they should know about how.
 async fn open(db: Option<&str>, access: Access) -> Result<tracedeck_store::Store> {
     let store = service::open(db, access, &crate::paths::data_dir()?).await?;
@@ -211,9 +288,10 @@ pub fn db_url(cli_db: Option<&str>, read_only: bool, data_dir: &std::path::Path)
 pub async fn run(cli: Cli) -> Result<()> {
     let json = cli.json;
     let db = db_url(cli.db.as_deref(), cli.read_only, &crate::paths::data_dir()?);
+    let conn = cli.connection.as_deref();
     match cli.command {
         Command::Traces(TracesCmd::List { filter, limit, cursor }) => {
-            let store = open(db.as_deref(), Access::Read).await?;
+            let store = open_target(conn, db.as_deref(), Access::Read).await?;
             let page = store.list_traces(&filter.into_filter(), &PageRequest { limit, cursor }).await?;
             if json {
                 print_json(&page.traces)?;
@@ -226,7 +304,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             store.close().await;
         }
         Command::Traces(TracesCmd::Stats { by, filter }) => {
-            let store = open(db.as_deref(), Access::Read).await?;
+            let store = open_target(conn, db.as_deref(), Access::Read).await?;
             let by = match by {
                 GroupBy::User => StatsGroupBy::User,
                 GroupBy::Session => StatsGroupBy::Session,
@@ -243,7 +321,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             store.close().await;
         }
         Command::Trace(TraceCmd::Show { trace_id }) => {
-            let store = open(db.as_deref(), Access::Read).await?;
+            let store = open_target(conn, db.as_deref(), Access::Read).await?;
             let detail = store
                 .get_trace(&trace_id)
                 .await?
@@ -277,6 +355,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             store.close().await;
         }
+        Command::Connections(cmd) => connections_cmd(cmd, json).await?,
         Command::Seed { traces, big_trace, xss, seed } => {
             let store = open(db.as_deref(), Access::Create).await?;
             let done = crate::seed::seed(&store, traces, big_trace, xss, seed).await?;
@@ -326,4 +405,98 @@ pub async fn run_demo(
         print!("{}", render::tree(&detail));
     }
     Ok(())
+}
+
+async fn connections_cmd(cmd: ConnectionsCmd, json: bool) -> Result<()> {
+    use crate::connections::ConnectionDraft;
+    let mgr = connections_manager().await?;
+    let out = match cmd {
+        ConnectionsCmd::List => {
+            let list = mgr.list().await?;
+            if json {
+                print_json(&list)?;
+            } else {
+                for c in list {
+                    println!(
+                        "{} {:<16} {:<10} {:<4} {:<11} {}",
+                        if c.active { "*" } else { " " },
+                        render::safe(&c.name, 16),
+                        c.env,
+                        if c.read_only { "RO" } else { "RW" },
+                        format!("{:?}", c.secret).to_lowercase(),
+                        c.location
+                    );
+                }
+            }
+            Ok(())
+        }
+        ConnectionsCmd::Add { name, url, env, schema, traces_table, spans_table, read_write, password_stdin } => {
+            let password = if password_stdin {
+                let mut p = String::new();
+                std::io::stdin().read_line(&mut p).context("reading the password from stdin")?;
+                Some(p.trim_end_matches(['\n', '\r']).to_owned())
+            } else {
+                None
+            };
+            let draft = ConnectionDraft {
+                name,
+                url,
+                schema,
+                traces_table,
+                spans_table,
+                env: format!("{env:?}").to_lowercase(),
+                read_only: read_write.then_some(false),
+                password,
+            };
+            let info = mgr.save(None, &draft).await?;
+            if json {
+                print_json(&info)?;
+            } else {
+                println!(
+                    "saved {:?} ({}, {}, password: {})",
+                    info.name,
+                    info.location,
+                    if info.read_only { "read-only" } else { "read-write" },
+                    format!("{:?}", info.secret).to_lowercase()
+                );
+            }
+            Ok(())
+        }
+        ConnectionsCmd::Test { name } => {
+            let id = mgr.get(&name).await?.id;
+            let r = mgr.test_saved(&id).await?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!("{}", if r.ok { "OK" } else { "FAILED" });
+                println!("message       {}", r.message);
+                if let Some(v) = &r.server_version {
+                    println!("server        {v}");
+                }
+                println!("tables        {}", r.tables_found.join(", "));
+                if let Some(n) = r.trace_count {
+                    println!("traces        {n}");
+                }
+                println!("read-only     {} ({})", if r.read_only_verified { "verified" } else { "NO" }, r.read_only_detail);
+                if let Some(s) = &r.detected_schema {
+                    println!("hint          Agno tables found in schema {s:?}");
+                }
+            }
+            if r.ok { Ok(()) } else { Err(anyhow!("connection test failed")) }
+        }
+        ConnectionsCmd::Use { name } => {
+            let id = mgr.get(&name).await?.id;
+            let info = mgr.activate(&id).await?;
+            println!("active connection: {} ({})", info.name, info.location);
+            Ok(())
+        }
+        ConnectionsCmd::Remove { name } => {
+            let id = mgr.get(&name).await?.id;
+            mgr.delete(&id).await?;
+            println!("removed {name:?}");
+            Ok(())
+        }
+    };
+    mgr.close().await;
+    out
 }

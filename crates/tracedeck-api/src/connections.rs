@@ -254,7 +254,12 @@ impl Connections {
 
     /// Whether Tracedeck created this database (it has our migrations table).
     async fn created_by_tracedeck(cfg: &StoreConfig) -> bool {
-        match Store::open(&cfg.clone().with_read_only(true), OpenOptions { create: false }).await {
+        // Saving must not hang on an unreachable server: without an answer, read-only it is.
+        let ro = cfg.clone().with_read_only(true);
+        let open = Store::open(&ro, OpenOptions { create: false });
+        match tokio::time::timeout(std::time::Duration::from_secs(5), open).await.unwrap_or_else(|_| {
+            Err(tracedeck_store::StoreError::Config("timed out".into()))
+        }) {
             Ok(s) => {
                 let ours = s.info().origin != Origin::Foreign;
                 s.close().await;
@@ -421,7 +426,11 @@ impl Connections {
 }
 
 async fn test_config(cfg: &StoreConfig) -> TestReport {
-    match Store::open(cfg, OpenOptions { create: false }).await {
+    let open = tokio::time::timeout(std::time::Duration::from_secs(15), Store::open(cfg, OpenOptions { create: false }));
+    let opened = open.await.unwrap_or_else(|_| {
+        Err(tracedeck_store::StoreError::Config(format!("no answer from {} within 15 s", cfg.redacted())))
+    });
+    match opened {
         Ok(s) => {
             let r = test(s.clone(), None).await;
             s.close().await;
