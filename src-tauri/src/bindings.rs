@@ -3,7 +3,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands::{agents, settings, traces};
+use crate::commands::{agents, connections, settings, traces};
 use crate::events;
 
 pub fn builder() -> Builder<tauri::Wry> {
@@ -20,6 +20,13 @@ pub fn builder() -> Builder<tauri::Wry> {
             agents::start_run,
             agents::cancel_run,
             agents::watch_run,
+            connections::list_connections,
+            connections::save_connection,
+            connections::delete_connection,
+            connections::test_connection,
+            connections::test_saved_connection,
+            connections::activate_connection,
+            connections::set_connection_secret,
         ])
         .events(collect_events![events::TracesChanged])
         // JSON attribute values (serde_json::Value) carry i64 numbers; in TypeScript they are

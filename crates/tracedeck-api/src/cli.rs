@@ -162,10 +162,16 @@ pub enum ConnectionsCmd {
     },
     /// Connect and report server version, tables, trace count and whether the session is
     /// really read-only.
-    Test { name: String },
+    Test {
+        name: String,
+    },
     /// Make a connection the one the app opens on.
-    Use { name: String },
-    Remove { name: String },
+    Use {
+        name: String,
+    },
+    Remove {
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -477,7 +483,11 @@ async fn connections_cmd(cmd: ConnectionsCmd, json: bool) -> Result<()> {
                 if let Some(n) = r.trace_count {
                     println!("traces        {n}");
                 }
-                println!("read-only     {} ({})", if r.read_only_verified { "verified" } else { "NO" }, r.read_only_detail);
+                println!(
+                    "read-only     {} ({})",
+                    if r.read_only_verified { "verified" } else { "NO" },
+                    r.read_only_detail
+                );
                 if let Some(s) = &r.detected_schema {
                     println!("hint          Agno tables found in schema {s:?}");
                 }

@@ -257,9 +257,10 @@ impl Connections {
         // Saving must not hang on an unreachable server: without an answer, read-only it is.
         let ro = cfg.clone().with_read_only(true);
         let open = Store::open(&ro, OpenOptions { create: false });
-        match tokio::time::timeout(std::time::Duration::from_secs(5), open).await.unwrap_or_else(|_| {
-            Err(tracedeck_store::StoreError::Config("timed out".into()))
-        }) {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), open)
+            .await
+            .unwrap_or_else(|_| Err(tracedeck_store::StoreError::Config("timed out".into())))
+        {
             Ok(s) => {
                 let ours = s.info().origin != Origin::Foreign;
                 s.close().await;
@@ -308,6 +309,7 @@ impl Connections {
             created_by_tracedeck: created,
             secret_ref,
             updated_at: String::new(),
+            last_used_at: None,
         };
         self.settings.save_connection(&record).await?;
         if let Some(old) = self.open.lock().await.remove(&id) {
@@ -400,6 +402,9 @@ impl Connections {
         let store = self.store(Some(id)).await?;
         *self.active.write().unwrap_or_else(|p| p.into_inner()) = (id.to_owned(), store);
         self.settings.set_state("active_connection", id).await?;
+        if id != LOCAL {
+            self.settings.touch_connection(id).await?;
+        }
         self.get(id).await
     }
 
@@ -426,7 +431,8 @@ impl Connections {
 }
 
 async fn test_config(cfg: &StoreConfig) -> TestReport {
-    let open = tokio::time::timeout(std::time::Duration::from_secs(15), Store::open(cfg, OpenOptions { create: false }));
+    let open =
+        tokio::time::timeout(std::time::Duration::from_secs(15), Store::open(cfg, OpenOptions { create: false }));
     let opened = open.await.unwrap_or_else(|_| {
         Err(tracedeck_store::StoreError::Config(format!("no answer from {} within 15 s", cfg.redacted())))
     });

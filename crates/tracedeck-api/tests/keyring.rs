@@ -23,7 +23,10 @@ fn passwords_live_in_the_keyring_only() {
     let out = tracedeck(dir.path(), &["db", "init", &format!("sqlite://{}", db.display())]);
     assert!(out.status.success());
     // A MySQL URL with a password: nothing needs to be reachable to save it.
-    let out = tracedeck(dir.path(), &["connections", "add", "prod", "mysql://reader:s3cret-Pa55@127.0.0.1:1/", "--env", "production"]);
+    let out = tracedeck(
+        dir.path(),
+        &["connections", "add", "prod", "mysql://reader:s3cret-Pa55@127.0.0.1:1/", "--env", "production"],
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("password: keyring") && stdout.contains("read-only"), "{stdout}");

@@ -34,6 +34,8 @@ pub struct ConnectionRecord {
     pub created_by_tracedeck: bool,
     pub secret_ref: Option<String>,
     pub updated_at: String,
+    /// When it was last made active.
+    pub last_used_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,6 +85,7 @@ fn connection_row(r: &sqlx::sqlite::SqliteRow) -> ConnectionRecord {
         created_by_tracedeck: r.get::<i64, _>("created_by_tracedeck") != 0,
         secret_ref: r.get("secret_ref"),
         updated_at: r.get("updated_at"),
+        last_used_at: r.get("last_used_at"),
     }
 }
 
@@ -99,6 +102,12 @@ fn query_row(r: &sqlx::sqlite::SqliteRow) -> SavedQueryRecord {
 
 impl SettingsDb {
     pub async fn open(path: &Path) -> Result<SettingsDb> {
+        Self::open_at(path, None).await
+    }
+
+    /// Opens, migrating only up to `version` (upgrade tests build an "older" file this way).
+    #[doc(hidden)]
+    pub async fn open_at(path: &Path, version: Option<i64>) -> Result<SettingsDb> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
@@ -116,7 +125,7 @@ impl SettingsDb {
             .await
             .map_err(|source| StoreError::Connect { target, source })?;
         let mut conn = pool.acquire().await.map_err(err("acquire a connection"))?;
-        MIGRATOR.run_direct(None, &mut *conn, false).await?;
+        MIGRATOR.run_direct(version, &mut *conn, false).await?;
         drop(conn);
         Ok(SettingsDb { pool })
     }
@@ -172,6 +181,16 @@ impl SettingsDb {
             }
         })?;
         Ok(ConnectionRecord { updated_at: now, ..c.clone() })
+    }
+
+    pub async fn touch_connection(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE connections SET last_used_at = ? WHERE id = ?")
+            .bind(format_iso(now_ns()))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(err("mark a connection used"))?;
+        Ok(())
     }
 
     pub async fn delete_connection(&self, id: &str) -> Result<bool> {
@@ -341,6 +360,7 @@ mod tests {
             created_by_tracedeck: false,
             secret_ref: Some("conn:c1".into()),
             updated_at: String::new(),
+            last_used_at: None,
         }
     }
 

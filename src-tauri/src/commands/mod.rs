@@ -2,5 +2,6 @@
 //! and no rules here; every operation lives in the application service.
 
 pub mod agents;
+pub mod connections;
 pub mod settings;
 pub mod traces;

@@ -279,6 +279,26 @@ impl SqliteStore {
     }
 }
 
+/// Creates a Tracedeck database migrated only up to `version`, as an older Tracedeck left it
+/// (for upgrade tests).
+#[doc(hidden)]
+pub async fn create_at_version(cfg: &StoreConfig, version: i64) -> Result<()> {
+    let path = cfg.sqlite_path.clone().ok_or_else(|| StoreError::Config("sqlite URL has no file path".into()))?;
+    let opts = SqliteConnectOptions::from_str("sqlite://")
+        .map_err(|source| StoreError::Connect { target: path.display().to_string(), source })?
+        .filename(&path)
+        .create_if_missing(true);
+    let pool = open_pool(opts, 1)
+        .await
+        .map_err(|source| StoreError::Connect { target: path.display().to_string(), source })?;
+    sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(StoreError::query("enable WAL"))?;
+    let mut conn = pool.acquire().await.map_err(StoreError::query("acquire a connection"))?;
+    migrate::templated(&MIGRATOR, cfg, MIGRATIONS_TABLE.into()).run_direct(Some(version), &mut *conn, false).await?;
+    drop(conn);
+    pool.close().await;
+    Ok(())
+}
+
 async fn open_pool(opts: SqliteConnectOptions, max: u32) -> std::result::Result<SqlitePool, sqlx::Error> {
     let pool = SqlitePoolOptions::new()
         .max_connections(max)
