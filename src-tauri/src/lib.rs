@@ -45,11 +45,26 @@ pub fn run() -> anyhow::Result<()> {
         data_dir: paths::data_dir()?,
         config_dir: paths::config_dir()?,
     };
+    let logs = cfg.data_dir.join("logs");
     let service = tauri::async_runtime::block_on(App::start(cfg)).context("starting Tracedeck")?;
-    let log = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_filter(EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("warn")));
-    tracing_subscriber::registry().with(log).with(service.telemetry().map(|t| t.layer())).init();
+    // Logs go to stderr and to a daily-rotated file in the data dir (a week is kept), so a
+    // problem in the installed app can be looked at afterwards.
+    let file = tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("tracedeck")
+        .filename_suffix("log")
+        .max_log_files(7)
+        .build(&logs)
+        .context("opening the log directory")?;
+    let level = || EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tao=warn,wry=warn"));
+    let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(EnvFilter::new("warn"));
+    let to_file = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(file).with_filter(level());
+    tracing_subscriber::registry()
+        .with(stderr)
+        .with(to_file)
+        .with(service.telemetry().map(|t| t.layer()))
+        .init();
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "Tracedeck started");
 
     let builder = bindings::builder();
     let otlp_service = service.clone();
