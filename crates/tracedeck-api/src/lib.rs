@@ -9,6 +9,7 @@ pub mod cli;
 pub mod connections;
 pub mod demo;
 pub mod error;
+pub mod library;
 pub mod live;
 pub mod paths;
 pub mod prices;
