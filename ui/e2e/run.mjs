@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { cleanup, DOCS, UI_DIR, launchBrowser, startTracedeck, step, uiUrl, watchdog } from "./lib/harness.mjs";
 import * as s from "./scenarios.mjs";
 import { agents, agentsContract, xss } from "./scenarios_agents_xss.mjs";
+import { connectionsPostgres, consoleContract, consolePostgres, hasConnectionsApi, hasSqlApi, switchBackToLocal } from "./scenarios_console.mjs";
 import { seed } from "./seed.mjs";
 
 async function agentsHaveBackend(api) {
@@ -30,7 +31,7 @@ try {
   page.on("console", (m) => m.type() === "error" && console.log(`     console error: ${m.text()}`));
   mkdirSync(DOCS, { recursive: true });
   const shot = (name) => page.screenshot({ path: join(DOCS, name) });
-  const ctx = { page, browser, url, api: td.url, data: null, shot };
+  const ctx = { page, browser, url, api: td.url, env: td.env, data: null, shot, realConnections: false, realConsole: false };
   await step(results, "first run: empty state says what to do", 30_000, () => s.emptyState(ctx));
   ctx.data = await seed(td.url);
   const data = ctx.data;
@@ -55,9 +56,16 @@ try {
     ["agents: run a demo agent, watch its trace, cancel", agents],
     ["agents page against the HTTP contract (answers mocked, spans real)", async (c) => ((await agentsHaveBackend(c.api)) ? "skipped: the real backend was exercised above" : agentsContract(c))],
     ["XSS payloads render inert (CSP bypassed)", xss],
+    ["PostgreSQL connection, read-only: test, switch, its runs, a trace", async (c) => ((c.realConnections = await hasConnectionsApi(c.api)), connectionsPostgres(c))],
+    ["PostgreSQL SQL console: saved + library queries, export, a trace id link, error position, writes refused", async (c) => ((c.realConsole = c.realConnections && (await hasSqlApi(c.api))), consolePostgres(c))],
+    ["switch back to the local database", switchBackToLocal],
+    ["connections + SQL console against the HTTP contract (answers mocked, traces real)", consoleContract],
   ];
   mkdirSync(join(UI_DIR, "e2e/.out"), { recursive: true });
+  // E2E_ONLY=<regex> runs only the matching scenarios (the seed and screenshots still run).
+  const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, "i") : null;
   for (const [name, fn] of plan) {
+    if (only !== null && !only.test(name)) continue;
     await step(results, name, 90_000, () => fn(ctx));
     const last = results[results.length - 1];
     if (!last.ok) await page.screenshot({ path: join(UI_DIR, "e2e/.out", `${name.replace(/[^a-z0-9]+/gi, "-")}.png`) }).catch(() => undefined);
@@ -67,6 +75,7 @@ try {
   await step(results, "dark theme screenshot", 30_000, async () => {
     await page.emulateMedia({ colorScheme: "dark" });
     await page.goto(`${url}/#/trace/${data.openTrace ?? data.runs[1].traceId}`);
+    await page.reload();
     await page.waitForSelector(".tree-row");
     await shot("trace-view-dark.png");
   });

@@ -5,6 +5,7 @@ import { createRoot } from "react-dom/client";
 import { App } from "./app/App";
 import "./app/styles.css";
 import "./app/views.css";
+import "./app/console.css";
 
 const root = document.getElementById("root");
 if (root !== null) {

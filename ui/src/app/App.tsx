@@ -1,20 +1,32 @@
-//! The shell: top bar with navigation and theme switch, the current page, and the status bar
-//! saying which database is open, whether it records, and whether live updates flow.
+//! The shell: top bar with navigation, the active connection (environment badge, switcher)
+//! and theme switch, the current page (remounted when the active connection changes, so the
+//! run list and trace views reload), the password prompt, and the status bar saying which
+//! connection/database is open, whether it records, and whether live updates flow.
 
+import { lazy, Suspense, useRef } from "react";
 import { AgentsPage } from "../features/agents/components/AgentsPage";
 import { ComparePage } from "../features/compare/components/ComparePage";
+import { ConnectionSwitcher, EnvBadge, ReadOnlyBadge } from "../features/connections/components/ConnectionBadge";
+import { ConnectionsPage } from "../features/connections/components/ConnectionsPage";
+import { PasswordPrompt } from "../features/connections/components/PasswordPrompt";
 import { PricesPage } from "../features/prices/components/PricesPage";
 import { RunsPage } from "../features/runs/components/RunsPage";
 import { TracePage } from "../features/traces/components/TracePage";
 import { errorMessage } from "../lib/ui/widgets";
 import { AppDataProvider, useAppData, type ThemeChoice } from "./appData";
+import { ConnectionsProvider, useConnections } from "./connections";
 import { HOME, type Route } from "./route";
 import { Link, RouterProvider, useRouter } from "./router";
+
+// The console brings CodeMirror: loaded when first opened, not with the run list.
+const ConsolePage = lazy(() => import("../features/console/components/ConsolePage").then((m) => ({ default: m.ConsolePage })));
 
 const NAV: { label: string; to: Route; pages: Route["page"][] }[] = [
   { label: "Runs", to: HOME, pages: ["runs", "trace"] },
   { label: "Agents", to: { page: "agents", agent: null }, pages: ["agents"] },
   { label: "Compare", to: { page: "compare", a: null, b: null }, pages: ["compare"] },
+  { label: "SQL", to: { page: "console" }, pages: ["console"] },
+  { label: "Connections", to: { page: "connections" }, pages: ["connections"] },
   { label: "Prices", to: { page: "prices" }, pages: ["prices"] },
 ];
 
@@ -32,6 +44,7 @@ function TopBar() {
         ))}
       </nav>
       <span className="spacer" />
+      <ConnectionSwitcher />
       <label className="muted">
         Theme{" "}
         <select className="input" value={theme} onChange={(e) => setTheme(e.target.value as ThemeChoice)} aria-label="Theme">
@@ -46,6 +59,7 @@ function TopBar() {
 
 function StatusBar() {
   const { status, statusError, live } = useAppData();
+  const { active } = useConnections();
   if (status === null) {
     return (
       <footer className="statusbar" role="status">
@@ -57,6 +71,11 @@ function StatusBar() {
   const rec = status.recording;
   return (
     <footer className="statusbar" role="status" aria-label="Status bar">
+      {active !== null && (
+        <span className="status-conn" data-testid="status-connection">
+          <EnvBadge env={active.env} /> {active.name} <ReadOnlyBadge readOnly={active.read_only} />
+        </span>
+      )}
       <span className="grow" title={db.notes.join("\n")} data-testid="db-label">
         Database: {db.label}
         {db.read_only ? " (read-only)" : ""}
@@ -96,20 +115,51 @@ function Page() {
       return <ComparePage a={route.a} b={route.b} />;
     case "prices":
       return <PricesPage />;
+    case "console":
+      return (
+        <Suspense fallback={<div className="placeholder">Loading the SQL console…</div>}>
+          <ConsolePage />
+        </Suspense>
+      );
+    case "connections":
+      return <ConnectionsPage />;
   }
+}
+
+/** Bumps when the active connection changes after it was first known (not at start-up, so
+ *  the first page does not load twice). */
+function useSwitchCount(activeId: string | null): number {
+  const seen = useRef<{ id: string | null; n: number }>({ id: null, n: 0 });
+  if (activeId !== null && activeId !== seen.current.id) {
+    if (seen.current.id !== null) seen.current.n += 1;
+    seen.current.id = activeId;
+  }
+  return seen.current.n;
+}
+
+function Shell() {
+  const { active, activations } = useConnections();
+  const switches = useSwitchCount(active?.id ?? null);
+  return (
+    <div className={`app${active?.env === "production" ? " env-production-active" : ""}`} data-env={active?.env ?? undefined}>
+      <TopBar />
+      <main className="content">
+        {/* Keyed by the active connection: switching reloads the run list and trace views. */}
+        <Page key={`${switches}:${activations}`} />
+      </main>
+      <StatusBar />
+      <PasswordPrompt />
+    </div>
+  );
 }
 
 export function App() {
   return (
     <RouterProvider>
       <AppDataProvider>
-        <div className="app">
-          <TopBar />
-          <main className="content">
-            <Page />
-          </main>
-          <StatusBar />
-        </div>
+        <ConnectionsProvider>
+          <Shell />
+        </ConnectionsProvider>
       </AppDataProvider>
     </RouterProvider>
   );

@@ -14,6 +14,8 @@ type AppData = {
   prices: PriceTable | null;
   savePrices: (t: PriceTable) => Promise<void>;
   live: boolean;
+  /** Replaces the status (e.g. the one a connection switch returned). */
+  applyStatus: (s: AppStatus) => void;
   theme: ThemeChoice;
   setTheme: (t: ThemeChoice) => void;
 };
@@ -88,9 +90,14 @@ export function AppDataProvider({ children }: { children: ReactNode }) {
     setPrices(await savePrices(t));
   }, []);
 
+  const applyStatus = useCallback((s: AppStatus) => {
+    setStatus(s);
+    setStatusError(null);
+  }, []);
+
   const value = useMemo(
-    () => ({ status, statusError, prices, savePrices: save, live, theme, setTheme }),
-    [status, statusError, prices, save, live, theme, setTheme],
+    () => ({ status, statusError, prices, savePrices: save, live, applyStatus, theme, setTheme }),
+    [status, statusError, prices, save, live, applyStatus, theme, setTheme],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

@@ -1,6 +1,6 @@
 //! The app's routes as data, to and from the URL hash (`#/runs?user=alice`,
-//! `#/trace/<id>?span=<id>`, …). Hash routing works the same in the Tauri webview and in web
-//! mode, and every screen state worth going back to lives in the URL.
+//! `#/trace/<id>?span=<id>`, `#/sql`, `#/connections`, …). Hash routing works the same in the
+//! Tauri webview and in web mode, and every screen state worth going back to lives in the URL.
 
 import { EMPTY_FILTERS, filtersFromParams, filtersToParams, type RunFilters } from "../features/runs/model/filters";
 
@@ -9,7 +9,9 @@ export type Route =
   | { page: "trace"; traceId: string; spanId: string | null }
   | { page: "agents"; agent: string | null }
   | { page: "compare"; a: string | null; b: string | null }
-  | { page: "prices" };
+  | { page: "prices" }
+  | { page: "console" }
+  | { page: "connections" };
 
 export const HOME: Route = { page: "runs", filters: EMPTY_FILTERS };
 
@@ -45,6 +47,10 @@ export function parseRoute(hash: string): Route {
       return { page: "compare", a: id(q.get("a")), b: id(q.get("b")) };
     case "prices":
       return { page: "prices" };
+    case "sql":
+      return { page: "console" };
+    case "connections":
+      return { page: "connections" };
     default:
       return HOME;
   }
@@ -77,5 +83,9 @@ export function formatRoute(r: Route): string {
     }
     case "prices":
       return "#/prices";
+    case "console":
+      return "#/sql";
+    case "connections":
+      return "#/connections";
   }
 }

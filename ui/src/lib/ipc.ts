@@ -23,36 +23,29 @@ import {
   type TracePage,
   type TracesChanged,
 } from "../bindings";
-import { Channel } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type {
+  ConnectionDraft,
+  ConnectionInfo,
+  ExportRequest,
+  HistoryEntry,
+  QueryPage,
+  SavedQuery,
+  SavedQueryDraft,
+  SchemaTable,
+  SqlRequest,
+  StatusWithConnection,
+  TestReport,
+} from "../features/console/model/types";
+import { ApiFailure, toApiError } from "./apiError";
+import { filterQuery } from "./filterQuery";
+import { pickSaveTarget, saveResponse, type SaveTarget } from "./download";
+
+export { ApiFailure, isMissingRoute, toApiError } from "./apiError";
+export { filterQuery } from "./filterQuery";
 
 /** What generated commands that can fail resolve to. */
 type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
-
-export class ApiFailure extends Error {
-  readonly type: ApiError["type"];
-  readonly data: string;
-  constructor(e: ApiError) {
-    super(`${e.type}: ${e.data}`);
-    this.name = "ApiFailure";
-    this.type = e.type;
-    this.data = e.data;
-  }
-}
-
-const ERROR_TYPES: readonly ApiError["type"][] = ["NotFound", "BadRequest", "ReadOnly", "Database", "Unavailable", "Internal"];
-
-/** Reads an `ApiError` out of anything (a parsed body, a rejected invoke). */
-export function toApiError(v: unknown, fallback: string): ApiError {
-  if (typeof v === "object" && v !== null && "type" in v && "data" in v) {
-    const t = (v as { type: unknown }).type;
-    const d = (v as { data: unknown }).data;
-    if (typeof t === "string" && (ERROR_TYPES as readonly string[]).includes(t)) {
-      return { type: t as ApiError["type"], data: typeof d === "string" ? d : JSON.stringify(d) };
-    }
-  }
-  if (v instanceof Error) return { type: "Internal", data: v.message };
-  return { type: "Internal", data: typeof v === "string" ? v : fallback };
-}
 
 export function isTauri(): boolean {
   return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
@@ -61,51 +54,46 @@ export function isTauri(): boolean {
 // ---------------------------------------------------------------------------------------
 // HTTP transport (web mode)
 
-/** Query string of the run-list and stats routes. */
-export function filterQuery(filter: TraceFilter, extra: Record<string, string | number | null> = {}): string {
-  const q = new URLSearchParams();
-  const put = (k: string, v: string | number | null) => {
-    if (v !== null && v !== "") q.set(k, String(v));
-  };
-  put("user", filter.user_id ?? null);
-  put("session", filter.session_id ?? null);
-  put("agent", filter.agent_id ?? null);
-  put("team", filter.team_id ?? null);
-  put("workflow", filter.workflow_id ?? null);
-  put("run", filter.run_id ?? null);
-  put("status", filter.status == null ? null : filter.status.toLowerCase());
-  put("search", filter.search ?? null);
-  put("since_us", filter.since_us == null ? null : Math.trunc(filter.since_us));
-  put("until_us", filter.until_us == null ? null : Math.trunc(filter.until_us));
-  for (const [k, v] of Object.entries(extra)) put(k, v);
-  const s = q.toString();
-  return s === "" ? "" : `?${s}`;
-}
-
-async function http<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** A request whose non-2xx answers are thrown as `ApiFailure`s. */
+async function request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       headers: body === undefined ? { Accept: "application/json" } : { Accept: "application/json", "Content-Type": "application/json" },
       body: body === undefined ? null : JSON.stringify(body),
+      signal: signal ?? null,
     });
   } catch (e) {
+    if (signal?.aborted === true) throw new ApiFailure({ type: "BadRequest", data: "cancelled" });
     throw new ApiFailure({ type: "Unavailable", data: `cannot reach the Tracedeck server (${e instanceof Error ? e.message : String(e)})` });
   }
-  const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
   if (!res.ok) {
+    const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
     const parsed: unknown = isJson ? await res.json().catch(() => null) : null;
     const fallback = `${method} ${path}: HTTP ${res.status}`;
     const err = toApiError(parsed, fallback);
     throw new ApiFailure(parsed === null ? { type: res.status === 404 ? "NotFound" : res.status >= 500 ? "Internal" : "BadRequest", data: fallback } : err);
   }
-  if (!isJson) {
-    // Unknown /api routes fall back to the app shell (HTML): the server is older than this UI.
-    if (res.status === 204 || res.headers.get("content-length") === "0") return null as T;
-    throw new ApiFailure({ type: "Unavailable", data: `this server does not provide ${path} (is it an older tracedeck?)` });
-  }
+  return res;
+}
+
+/** Unknown /api routes fall back to the app shell (HTML): the server is older than this UI. */
+function notProvided(path: string): ApiFailure {
+  return new ApiFailure({ type: "Unavailable", data: `this server does not provide ${path} (is it an older tracedeck?)` });
+}
+
+async function http<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await request(method, path, body, signal);
+  if (res.status === 204 || res.headers.get("content-length") === "0") return null as T;
+  if (!(res.headers.get("content-type") ?? "").includes("application/json")) throw notProvided(path);
   return (await res.json()) as T;
+}
+
+async function httpText(path: string): Promise<string> {
+  const res = await request("GET", path);
+  if ((res.headers.get("content-type") ?? "").includes("text/html")) throw notProvided(path);
+  return res.text();
 }
 
 type Listener<T> = (v: T) => void;
@@ -301,4 +289,123 @@ export function subscribeRun(runKey: string, cb: (u: RunUpdate) => void, onLost?
     if (src.readyState === EventSource.CLOSED) onLost?.("the run's event stream closed before the run finished");
   });
   return () => src.close();
+}
+
+// ---------------------------------------------------------------------------------------
+// Connections, SQL console, saved queries, history (issue 5).
+
+/** Tauri commands not yet in the generated bindings: the snake_case names and camelCase
+ *  arguments tauri-specta will generate. When bindings.ts has them, only this changes. */
+function pending<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  return unwrap<T>(invoke<T>(command, args));
+}
+
+const enc = encodeURIComponent;
+
+export function listConnections(): Promise<ConnectionInfo[]> {
+  return isTauri() ? pending("list_connections") : http("GET", "/api/connections");
+}
+
+/** Creates (`id` null) or updates a connection. */
+export function saveConnection(id: string | null, draft: ConnectionDraft): Promise<ConnectionInfo> {
+  if (isTauri()) return pending("save_connection", { id, draft });
+  return id === null ? http("POST", "/api/connections", draft) : http("PUT", `/api/connections/${enc(id)}`, draft);
+}
+
+export async function deleteConnection(id: string): Promise<void> {
+  if (isTauri()) await pending<null>("delete_connection", { id });
+  else await http<unknown>("DELETE", `/api/connections/${enc(id)}`);
+}
+
+export function testConnection(draft: ConnectionDraft): Promise<TestReport> {
+  return isTauri() ? pending("test_connection", { draft }) : http("POST", "/api/connections/test", draft);
+}
+
+export function testSavedConnection(id: string): Promise<TestReport> {
+  return isTauri() ? pending("test_saved_connection", { id }) : http("POST", `/api/connections/${enc(id)}/test`);
+}
+
+export function activateConnection(id: string): Promise<StatusWithConnection> {
+  return isTauri() ? pending("activate_connection", { id }) : http("POST", `/api/connections/${enc(id)}/activate`);
+}
+
+export function setConnectionSecret(id: string, password: string, remember: boolean): Promise<ConnectionInfo> {
+  if (isTauri()) return pending("set_connection_secret", { id, password, remember });
+  return http("POST", `/api/connections/${enc(id)}/secret`, { password, remember });
+}
+
+export function getSchema(connection: string | null): Promise<SchemaTable[]> {
+  if (isTauri()) return pending("get_schema", { connection });
+  return http("GET", `/api/schema${connection === null ? "" : `?connection=${enc(connection)}`}`);
+}
+
+/** Runs a statement; resolves with its first page. `signal` abandons the request (web mode). */
+export function runSql(req: SqlRequest, signal?: AbortSignal): Promise<QueryPage> {
+  return isTauri() ? pending("run_sql", { req }) : http("POST", "/api/sql", req, signal);
+}
+
+export function moreRows(queryId: string, limit: number): Promise<QueryPage> {
+  return isTauri() ? pending("more_rows", { queryId, limit }) : http("POST", `/api/sql/${enc(queryId)}/more`, { limit });
+}
+
+/** Cancels a running query or closes a finished one's cursor. */
+export async function cancelQuery(queryId: string): Promise<void> {
+  if (isTauri()) await pending<null>("cancel_query", { queryId });
+  else await http<unknown>("DELETE", `/api/sql/${enc(queryId)}`);
+}
+
+export type ExportResult = { name: string; bytes: number | null } | null;
+
+/**
+ * Exports the whole result of `req.sql`. Desktop: a save dialog, then the backend writes the
+ * file. Web: the server streams the file (into the picked file when the browser can pick one,
+ * else into a download). Resolves null when the user cancelled the dialog.
+ */
+export async function exportSql(req: ExportRequest, suggestedName: string, onProgress?: (bytes: number) => void): Promise<ExportResult> {
+  if (isTauri()) {
+    const { save } = await import("@tauri-apps/plugin-dialog");
+    const ext = suggestedName.split(".").pop() ?? req.format;
+    const path = await save({ defaultPath: suggestedName, filters: [{ name: req.format === "json" ? "JSON Lines" : "CSV", extensions: [ext] }] });
+    if (path === null) return null;
+    await pending<null>("export_sql", { req, path });
+    return { name: path, bytes: null };
+  }
+  const target: SaveTarget = await pickSaveTarget(suggestedName);
+  if (target.kind === "cancelled") return null;
+  const res = await request("POST", "/api/sql/export", req);
+  if ((res.headers.get("content-type") ?? "").includes("text/html")) throw notProvided("/api/sql/export");
+  return saveResponse(res, target, onProgress);
+}
+
+export function listQueries(): Promise<SavedQuery[]> {
+  return isTauri() ? pending("list_queries") : http("GET", "/api/queries");
+}
+
+/** Creates (`id` null) or updates a saved query. */
+export function saveQuery(id: string | null, q: SavedQueryDraft): Promise<SavedQuery> {
+  if (isTauri()) return pending("save_query", { id, q });
+  return id === null ? http("POST", "/api/queries", q) : http("PUT", `/api/queries/${enc(id)}`, q);
+}
+
+export async function deleteQuery(id: string): Promise<void> {
+  if (isTauri()) await pending<null>("delete_query", { id });
+  else await http<unknown>("DELETE", `/api/queries/${enc(id)}`);
+}
+
+/** The `.sql` text of a saved query (header + SQL). */
+export function exportQuery(id: string): Promise<string> {
+  return isTauri() ? pending("export_query", { id }) : httpText(`/api/queries/${enc(id)}/export`);
+}
+
+export function importQueries(text: string): Promise<SavedQuery[]> {
+  return isTauri() ? pending("import_queries", { text }) : http("POST", "/api/queries/import", { text });
+}
+
+export function listHistory(connection: string | null, search: string, limit: number): Promise<HistoryEntry[]> {
+  if (isTauri()) return pending("list_history", { connection, search, limit });
+  const q = new URLSearchParams();
+  if (connection !== null) q.set("connection", connection);
+  if (search !== "") q.set("search", search);
+  q.set("limit", String(limit));
+  return http("GET", `/api/history?${q.toString()}`);
 }

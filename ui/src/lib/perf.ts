@@ -37,3 +37,32 @@ export function markTracePainted(traceId: string, spans: number): void {
     }, 0);
   });
 }
+
+export const SQL_RUN_MARK = "tracedeck:sql-run";
+export const SQL_PAINT_MARK = "tracedeck:sql-rows-painted";
+export const SQL_PAINT_MEASURE = "tracedeck:sql-first-rows";
+
+let pendingSql: number | null = null;
+
+/** Called when a console statement is sent. */
+export function markSqlRun(seq: number): void {
+  pendingSql = seq;
+  performance.clearMarks(SQL_RUN_MARK);
+  performance.mark(SQL_RUN_MARK, { detail: { seq } });
+}
+
+/** Called once the first rows of that statement are on screen. */
+export function markSqlPainted(seq: number, rows: number): void {
+  if (pendingSql !== seq) return;
+  pendingSql = null;
+  requestAnimationFrame(() => {
+    setTimeout(() => {
+      performance.mark(SQL_PAINT_MARK, { detail: { seq, rows } });
+      try {
+        performance.measure(SQL_PAINT_MEASURE, { start: SQL_RUN_MARK, end: SQL_PAINT_MARK, detail: { seq, rows } });
+      } catch {
+        /* the start mark was cleared */
+      }
+    }, 0);
+  });
+}

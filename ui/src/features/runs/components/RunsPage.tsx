@@ -38,10 +38,12 @@ function EmptyState() {
           instrumentation work as they are.
         </li>
         <li>
-          <strong>Connect a database.</strong> Start Tracedeck with <code>--db postgres://user@host/db --read-only</code> (or <code>mysql://…</code>) to browse the traces your production agents write.
+          <strong>Connect a database.</strong> Add the PostgreSQL or MySQL database your production agents write to on the{" "}
+          <Link to={{ page: "connections" }}>Connections</Link> page (read-only by default), or start Tracedeck with <code>--db postgres://user@host/db --read-only</code>.
         </li>
         <li>
-          <strong>Open an existing Agno database.</strong> <code>--db sqlite:///path/to/agno.db --read-only</code> opens it as-is; Tracedeck never alters a database it did not create.
+          <strong>Open an existing Agno database.</strong> Add its SQLite file as a connection, or use <code>--db sqlite:///path/to/agno.db --read-only</code>: it is opened as-is; Tracedeck never alters a
+          database it did not create.
         </li>
       </ol>
     </div>
