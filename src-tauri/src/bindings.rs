@@ -3,7 +3,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands::{agents, connections, settings, traces};
+use crate::commands::{agents, connections, console, settings, traces};
 use crate::events;
 
 pub fn builder() -> Builder<tauri::Wry> {
@@ -27,6 +27,17 @@ pub fn builder() -> Builder<tauri::Wry> {
             connections::test_saved_connection,
             connections::activate_connection,
             connections::set_connection_secret,
+            console::run_sql,
+            console::more_rows,
+            console::cancel_query,
+            console::export_sql,
+            console::get_schema,
+            console::list_queries,
+            console::save_query,
+            console::delete_query,
+            console::export_query,
+            console::import_queries,
+            console::list_history,
         ])
         .events(collect_events![events::TracesChanged])
         // JSON attribute values (serde_json::Value) carry i64 numbers; in TypeScript they are

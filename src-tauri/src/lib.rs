@@ -56,20 +56,19 @@ pub fn run() -> anyhow::Result<()> {
         .max_log_files(7)
         .build(&logs)
         .context("opening the log directory")?;
-    let level = || EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tao=warn,wry=warn"));
+    let level =
+        || EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tao=warn,wry=warn"));
     let stderr = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(EnvFilter::new("warn"));
     let to_file = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(file).with_filter(level());
-    tracing_subscriber::registry()
-        .with(stderr)
-        .with(to_file)
-        .with(service.telemetry().map(|t| t.layer()))
-        .init();
+    tracing_subscriber::registry().with(stderr).with(to_file).with(service.telemetry().map(|t| t.layer())).init();
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Tracedeck started");
 
     let builder = bindings::builder();
     let otlp_service = service.clone();
     let shutdown_service = service.clone();
     tauri::Builder::default()
+        // Only the save dialog is used (choosing where an export goes); see capabilities/.
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
         .manage(service.clone())
         .setup(move |app| {

@@ -7,7 +7,7 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 
 /** Commands */
 export const commands = {
-	getStatus: () => __TAURI_INVOKE<AppStatus>("get_status"),
+	getStatus: () => typedError<AppStatus, ApiError>(__TAURI_INVOKE("get_status")),
 	listTraces: (filter: TraceFilter, page: PageRequest) => typedError<TracePage, ApiError>(__TAURI_INVOKE("list_traces", { filter, page })),
 	getTrace: (traceId: string) => typedError<TraceDetail, ApiError>(__TAURI_INVOKE("get_trace", { traceId })),
 	getSpan: (spanId: string) => typedError<Span, ApiError>(__TAURI_INVOKE("get_span", { spanId })),
@@ -19,6 +19,25 @@ export const commands = {
 	cancelRun: (runKey: string) => typedError<null, ApiError>(__TAURI_INVOKE("cancel_run", { runKey })),
 	/**  Sends every update of the run to `on_update`; returns when the run has finished. */
 	watchRun: (runKey: string, onUpdate: Channel<RunUpdate>) => typedError<null, ApiError>(__TAURI_INVOKE("watch_run", { runKey, onUpdate })),
+	listConnections: () => typedError<ConnectionInfo[], ApiError>(__TAURI_INVOKE("list_connections")),
+	saveConnection: (id: string | null, draft: ConnectionDraft) => typedError<ConnectionInfo, ApiError>(__TAURI_INVOKE("save_connection", { id, draft })),
+	deleteConnection: (id: string) => typedError<null, ApiError>(__TAURI_INVOKE("delete_connection", { id })),
+	testConnection: (draft: ConnectionDraft) => typedError<TestReport, ApiError>(__TAURI_INVOKE("test_connection", { draft })),
+	testSavedConnection: (id: string) => typedError<TestReport, ApiError>(__TAURI_INVOKE("test_saved_connection", { id })),
+	activateConnection: (id: string) => typedError<AppStatus, ApiError>(__TAURI_INVOKE("activate_connection", { id })),
+	setConnectionSecret: (id: string, password: string, remember: boolean) => typedError<ConnectionInfo, ApiError>(__TAURI_INVOKE("set_connection_secret", { id, password, remember })),
+	runSql: (req: SqlRequest) => typedError<QueryPage, ApiError>(__TAURI_INVOKE("run_sql", { req })),
+	moreRows: (queryId: string, limit: number | null) => typedError<QueryPage, ApiError>(__TAURI_INVOKE("more_rows", { queryId, limit })),
+	cancelQuery: (queryId: string) => typedError<null, ApiError>(__TAURI_INVOKE("cancel_query", { queryId })),
+	/**  Writes every row to `path` (chosen by the user in a save dialog); returns the row count. */
+	exportSql: (req: ExportRequest, path: string) => typedError<number, ApiError>(__TAURI_INVOKE("export_sql", { req, path })),
+	getSchema: (connection: string | null) => typedError<SchemaTable[], ApiError>(__TAURI_INVOKE("get_schema", { connection })),
+	listQueries: () => typedError<SavedQuery[], ApiError>(__TAURI_INVOKE("list_queries")),
+	saveQuery: (id: string | null, q: QueryDraft) => typedError<SavedQuery, ApiError>(__TAURI_INVOKE("save_query", { id, q })),
+	deleteQuery: (id: string) => typedError<null, ApiError>(__TAURI_INVOKE("delete_query", { id })),
+	exportQuery: (id: string) => typedError<string, ApiError>(__TAURI_INVOKE("export_query", { id })),
+	importQueries: (text: string, name: string | null) => typedError<SavedQuery[], ApiError>(__TAURI_INVOKE("import_queries", { text, name })),
+	listHistory: (connection: string | null, search: string | null, limit: number | null) => typedError<HistoryEntry[], ApiError>(__TAURI_INVOKE("list_history", { connection, search, limit })),
 };
 
 /** Events */
@@ -38,18 +57,63 @@ export type AgentInfo = {
 	members: string[],
 };
 
-export type ApiError = { type: "NotFound"; data: string } | { type: "BadRequest"; data: string } | { type: "ReadOnly"; data: string } | { type: "Database"; data: string } | { type: "Unavailable"; data: string } | { type: "Internal"; data: string };
+export type ApiError = { type: "NotFound"; data: string } | { type: "BadRequest"; data: string } | { type: "ReadOnly"; data: string } | { type: "Database"; data: string } | { type: "Unavailable"; data: string } | { type: "Internal"; data: string } | 
+/**  The database refused a console statement (with the position it reported). */
+{ type: "Sql"; data: SqlError };
 
 export type AppStatus = {
 	version: string,
 	database: DatabaseInfo,
-	/**  `None` when the database is read-only (nothing is recorded into it). */
+	/**
+	 *  The app's own database, where local runs and OTLP are recorded; `None` when it is
+	 *  read-only (nothing is recorded).
+	 */
 	recording: RecordingStatus | null,
+	/**  The active connection (its `env` colours the UI). */
+	connection: ConnectionInfo | null,
 	data_dir: string,
 	config_dir: string,
 	/**  The agents file (`agents.toml`) and why it could not be loaded, if it could not. */
 	agents_config: string,
 	agents_error: string | null,
+};
+
+/**  One result column: its name as the database returned it and the database's type name. */
+export type Column = {
+	name: string,
+	db_type: string,
+};
+
+export type ConnectionDraft = {
+	name: string,
+	/**  SQLite path/URL, postgres://… or mysql://… (a password in it goes to the keyring). */
+	url: string,
+	schema: string | null,
+	traces_table: string | null,
+	spans_table: string | null,
+	env: string,
+	/**  `None`: read-only unless Tracedeck created the database. */
+	read_only: boolean | null,
+	password: string | null,
+};
+
+export type ConnectionInfo = {
+	id: string,
+	name: string,
+	dialect: Dialect,
+	/**  File path or URL without password. */
+	location: string,
+	schema: string | null,
+	traces_table: string,
+	spans_table: string,
+	/**  dev | staging | production */
+	env: string,
+	read_only: boolean,
+	created_by_tracedeck: boolean,
+	/**  The app's own database. */
+	builtin: boolean,
+	active: boolean,
+	secret: SecretStorage,
 };
 
 export type DatabaseInfo = {
@@ -61,6 +125,26 @@ export type DatabaseInfo = {
 	origin: string,
 	server_version: string,
 	notes: string[],
+};
+
+/**  Which SQL dialect a connection speaks. */
+export type Dialect = "sqlite" | "postgres" | "mysql";
+
+export type ExportRequest = {
+	connection: string | null,
+	sql: string,
+	/**  "csv" or "json" (JSON Lines: a header line with the columns, then one array per row). */
+	format: string,
+};
+
+export type HistoryEntry = {
+	id: string,
+	connection: string,
+	sql: string,
+	ran_at: string,
+	elapsed_ms: number,
+	row_count: number | null,
+	error: string | null,
 };
 
 /**
@@ -95,6 +179,30 @@ export type PageRequest = {
 export type PriceTable = {
 	currency: string,
 	models: ModelPrice[],
+};
+
+export type QueryDraft = {
+	name: string,
+	folder: string,
+	description: string,
+	sql: string,
+};
+
+/**  One page of a running or finished query. */
+export type QueryPage = {
+	/**  Handle for `more` / `cancel` while the query still has rows; `None` when done. */
+	query_id: string | null,
+	columns: Column[],
+	/**  Cells encoded as described in the module docs. */
+	rows: Value[][],
+	/**  Rows delivered so far, this page included. */
+	row_count: number,
+	/**  No more rows. */
+	done: boolean,
+	/**  Rows changed by a statement that writes (writable connections only). */
+	rows_affected: number | null,
+	/**  Time from start until this page was ready. */
+	elapsed_ms: number,
 };
 
 export type RecordingStatus = {
@@ -139,6 +247,33 @@ export type RunUpdate = { type: "Started"; data: {
 	trace_id: string,
 } };
 
+export type SavedQuery = {
+	id: string,
+	name: string,
+	folder: string,
+	description: string,
+	sql: string,
+	/**  Ships with Tracedeck: read-only, can be copied. */
+	builtin: boolean,
+	updated_at: string,
+};
+
+/**  Tables and columns of a connection, for autocomplete. */
+export type SchemaTable = {
+	schema: string | null,
+	name: string,
+	columns: Column[],
+};
+
+/**  Where a secret ended up. */
+export type SecretStorage = 
+/**  No secret needed or given. */
+"none" | "keyring" | 
+/**  In memory until the app exits (no keyring, or the user chose not to remember it). */
+"session" | 
+/**  A secret is needed and is not available: ask the user. */
+"missing";
+
 /**
  *  What a span is, read from `openinference.span.kind` (Agno) or `gen_ai.operation.name`
  *  (OpenTelemetry GenAI conventions).
@@ -173,6 +308,30 @@ export type Span = {
 };
 
 /**
+ *  A database error from the console, with the position the server reported (1-based
+ *  character offset into the statement) when it gave one.
+ */
+export type SqlError = {
+	message: string,
+	position: number | null,
+	code: string | null,
+};
+
+export type SqlRequest = {
+	/**  Connection id; `None` for the active one. */
+	connection: string | null,
+	/**
+	 *  An id chosen by the client, so it can cancel the statement before its first page
+	 *  arrives (`DELETE /api/sql/{id}`); one is made up when absent.
+	 */
+	query_id: string | null,
+	sql: string,
+	/**  Rows in the first page. */
+	limit: number | null,
+	timeout_ms: number | null,
+};
+
+/**
  *  One group of trace statistics. For user/session/agent the unit is a trace; for model and
  *  span name it is a span.
  */
@@ -191,6 +350,18 @@ export type StatsGroupBy = "user" | "session" | "agent" | "model" | "span_name";
 
 /**  OTel status code as Agno stores it (`UNSET` / `OK` / `ERROR`). */
 export type StatusCode = "UNSET" | "OK" | "ERROR";
+
+export type TestReport = {
+	ok: boolean,
+	message: string,
+	server_version: string | null,
+	tables_found: string[],
+	trace_count: number | null,
+	read_only_verified: boolean,
+	read_only_detail: string,
+	/**  Where the Agno tables are, when not where the draft says. */
+	detected_schema: string | null,
+};
 
 /**  One trace with all its spans and the tree over them. */
 export type TraceDetail = {

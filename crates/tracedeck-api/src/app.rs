@@ -14,11 +14,14 @@ use tracedeck_otel::{Telemetry, otlp};
 use tracedeck_store::{Backend, Origin, Store};
 
 use crate::connections::{ConnectionDraft, ConnectionInfo, Connections, TestReport};
+use crate::console::{self, Console, ExportRequest, HistoryEntry, SqlRequest};
 use crate::error::{ApiError, ApiResult};
+use crate::library::{QueryDraft, SavedQuery};
 use crate::live::{self, TracesChanged};
 use crate::prices::{self, PriceTable};
 use crate::runs::{AgentInfo, RunRequest, RunStarted, RunUpdate, Runs};
 use crate::service::{self, Access};
+use tracedeck_model::console::{QueryPage, SchemaTable};
 
 /// How the app is started.
 #[derive(Debug, Clone, Default)]
@@ -95,6 +98,7 @@ struct Inner {
     prices: RwLock<PriceTable>,
     price_error: Option<String>,
     runs: Result<Arc<Runs>, String>,
+    console: Console,
 }
 
 /// Cheap to clone; share it between front ends.
@@ -147,7 +151,7 @@ impl App {
         let runs = load_agents(&cfg, telemetry.clone());
         let settings = tracedeck_store::settings::SettingsDb::open(&cfg.data_dir.join("settings.db")).await?;
         let connections = Connections::new(settings, store.clone()).await;
-        Ok(App(Arc::new(Inner {
+        let app = App(Arc::new(Inner {
             cfg,
             local: store,
             connections,
@@ -156,7 +160,17 @@ impl App {
             prices: RwLock::new(prices),
             price_error,
             runs,
-        })))
+            console: Console::default(),
+        }));
+        let weak = Arc::downgrade(&app.0);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                let Some(inner) = weak.upgrade() else { break };
+                inner.console.sweep().await;
+            }
+        });
+        Ok(app)
     }
 
     /// The recorder, to install its `tracing` layer (local agents record through it).
@@ -303,6 +317,115 @@ impl App {
         Ok(info)
     }
 
+    /// The store of a connection (`None`: the active one), its id, and whether console
+    /// statements there must be read-only.
+    async fn console_target(&self, connection: Option<&str>) -> ApiResult<(Store, String, bool)> {
+        let id = connection.map(str::to_owned).unwrap_or_else(|| self.0.connections.active_id());
+        let info = self.0.connections.get(&id).await?;
+        let store = self.0.connections.store(Some(&info.id)).await?;
+        let read_only = info.read_only || store.is_read_only();
+        Ok((store, info.id, read_only))
+    }
+
+    /// Runs a console statement: the first page, and a query id while rows remain. The
+    /// statement is registered before its first page is read, so it can be cancelled then.
+    pub async fn run_sql(&self, req: &SqlRequest) -> ApiResult<QueryPage> {
+        let (store, conn, read_only) = self.console_target(req.connection.as_deref()).await?;
+        let settings = self.0.connections.settings();
+        let started = std::time::Instant::now();
+        let result = match console::start(&store, &req.sql, read_only, console::timeout(req.timeout_ms)).await {
+            Ok((query, map)) => {
+                let id = self.0.console.park(query, req.query_id.as_deref());
+                self.0.console.more(&id, req.limit).await.map_err(|e| console::remap(e, &map))
+            }
+            Err(e) => Err(e),
+        };
+        match &result {
+            Ok(page) => {
+                console::record_history(settings, &conn, &req.sql, page.elapsed_ms, Some(page.row_count), None).await
+            }
+            Err(e) => {
+                let ms = started.elapsed().as_secs_f64() * 1000.0;
+                console::record_history(settings, &conn, &req.sql, ms, None, Some(e.to_string())).await
+            }
+        }
+        result
+    }
+
+    pub async fn more_rows(&self, query_id: &str, limit: Option<u32>) -> ApiResult<QueryPage> {
+        self.0.console.more(query_id, limit).await
+    }
+
+    pub async fn cancel_query(&self, query_id: &str) -> ApiResult<()> {
+        self.0.console.cancel(query_id).await
+    }
+
+    /// Starts the statement of an export (so a bad statement is an error before any byte of
+    /// the file is written).
+    pub async fn open_export(
+        &self,
+        req: &ExportRequest,
+    ) -> ApiResult<(tracedeck_store::console::Query, tracedeck_store::console::ExportFormat)> {
+        let format = console::export_format(&req.format)?;
+        let (store, conn, read_only) = self.console_target(req.connection.as_deref()).await?;
+        let sql = crate::library::expand(&req.sql, &console::target(&store))?;
+        let opts = tracedeck_store::console::ConsoleOptions { timeout: console::MAX_TIMEOUT, read_only };
+        let settings = self.0.connections.settings();
+        let logged = format!("-- export ({})\n{}", req.format, req.sql);
+        match store.console_query(&sql, opts).await {
+            Ok(q) => {
+                console::record_history(settings, &conn, &logged, 0.0, None, None).await;
+                Ok((q, format))
+            }
+            Err(e) => {
+                let e = ApiError::from(e);
+                console::record_history(settings, &conn, &logged, 0.0, None, Some(e.to_string())).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Streams every row of a statement to `out` (CSV or JSON Lines); returns the row count.
+    pub async fn export_sql<W: tokio::io::AsyncWrite + Unpin>(&self, req: &ExportRequest, out: W) -> ApiResult<u64> {
+        let (query, format) = self.open_export(req).await?;
+        Ok(tracedeck_store::console::export(query, format, out).await?)
+    }
+
+    pub async fn schema(&self, connection: Option<&str>) -> ApiResult<Vec<SchemaTable>> {
+        let (store, _, _) = self.console_target(connection).await?;
+        console::schema(&store).await
+    }
+
+    pub async fn list_queries(&self) -> ApiResult<Vec<SavedQuery>> {
+        console::queries(self.0.connections.settings()).await
+    }
+
+    pub async fn save_query(&self, id: Option<&str>, q: &QueryDraft) -> ApiResult<SavedQuery> {
+        console::save_query(self.0.connections.settings(), id, q).await
+    }
+
+    pub async fn delete_query(&self, id: &str) -> ApiResult<()> {
+        console::delete_query(self.0.connections.settings(), id).await
+    }
+
+    /// A saved query as a `.sql` file (`None`: all the user's queries).
+    pub async fn export_queries(&self, id: Option<&str>) -> ApiResult<String> {
+        console::export_queries(self.0.connections.settings(), id).await
+    }
+
+    pub async fn import_queries(&self, text: &str, name: Option<&str>) -> ApiResult<Vec<SavedQuery>> {
+        console::import_queries(self.0.connections.settings(), text, name).await
+    }
+
+    pub async fn history(
+        &self,
+        connection: Option<&str>,
+        search: Option<&str>,
+        limit: u32,
+    ) -> ApiResult<Vec<HistoryEntry>> {
+        console::history(self.0.connections.settings(), connection, search, limit).await
+    }
+
     /// Batched notices of traces that received spans.
     pub fn subscribe_live(&self) -> broadcast::Receiver<TracesChanged> {
         self.0.live.subscribe()
@@ -344,6 +467,7 @@ impl App {
             let _ = t.flush(Duration::from_secs(10)).await;
             t.shutdown(Duration::from_secs(5)).await;
         }
+        self.0.console.close_all().await;
         self.0.connections.close().await;
         self.0.local.close().await;
     }

@@ -67,6 +67,23 @@ pub enum Command {
     },
     /// List the agents and teams defined in agents.toml.
     Agents,
+    /// Run one SQL statement (read-only unless Tracedeck created the database; --read-only
+    /// forces it). Placeholders such as {{spans}} work as in saved queries.
+    Sql {
+        query: String,
+        /// Rows to print at most.
+        #[arg(long, default_value_t = 1000)]
+        limit: u32,
+        /// Statement time limit in seconds.
+        #[arg(long, default_value_t = 30.0)]
+        timeout: f64,
+        /// Stream every row to stdout as csv or json (JSON Lines) instead of a table.
+        #[arg(long, value_name = "FORMAT")]
+        export: Option<String>,
+    },
+    /// Saved queries (the built-in library and yours).
+    #[command(subcommand)]
+    Queries(QueriesCmd),
     /// Write synthetic traces (for trying the UI, tests and benchmarks).
     #[command(hide = true)]
     Seed {
@@ -171,6 +188,27 @@ pub enum ConnectionsCmd {
     },
     Remove {
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueriesCmd {
+    List,
+    /// Run a saved query by name (or id).
+    Run {
+        name: String,
+        #[arg(long, default_value_t = 1000)]
+        limit: u32,
+        #[arg(long, default_value_t = 30.0)]
+        timeout: f64,
+    },
+    /// Write a saved query (or, without a name, all yours) as a .sql file to stdout.
+    Export {
+        name: Option<String>,
+    },
+    /// Import a .sql file written by `export` (or any SQL file: one query).
+    Import {
+        file: std::path::PathBuf,
     },
 }
 
@@ -362,6 +400,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             store.close().await;
         }
         Command::Connections(cmd) => connections_cmd(cmd, json).await?,
+        Command::Sql { query, limit, timeout, export } => {
+            let (store, read_only) = console_store(conn, db.as_deref(), cli.read_only).await?;
+            sql_cmd(&store, &query, read_only, limit, timeout, export.as_deref(), json).await?;
+            store.close().await;
+        }
+        Command::Queries(cmd) => queries_cmd(cmd, conn, db.as_deref(), cli.read_only, json).await?,
         Command::Seed { traces, big_trace, xss, seed } => {
             let store = open(db.as_deref(), Access::Create).await?;
             let done = crate::seed::seed(&store, traces, big_trace, xss, seed).await?;
@@ -509,4 +553,143 @@ async fn connections_cmd(cmd: ConnectionsCmd, json: bool) -> Result<()> {
     };
     mgr.close().await;
     out
+}
+
+/// The store a console statement runs on, and whether it must be read-only: always for a
+/// read-only connection or `--read-only`, and for any database Tracedeck did not create.
+async fn console_store(conn: Option<&str>, db: Option<&str>, force_ro: bool) -> Result<(tracedeck_store::Store, bool)> {
+    match conn {
+        Some(name) => {
+            let mgr = connections_manager().await?;
+            let info = mgr.get(name).await?;
+            let store = open_target(Some(name), None, Access::Read).await?;
+            Ok((store.clone(), force_ro || info.read_only || store.is_read_only()))
+        }
+        None => {
+            let store = open(db, Access::Read).await?;
+            let ro = force_ro || store.is_read_only() || store.info().origin == tracedeck_store::Origin::Foreign;
+            Ok((store, ro))
+        }
+    }
+}
+
+fn cell_text(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "NULL".into(),
+        Value::String(s) => s.clone(),
+        Value::Object(m) if m.len() <= 2 => match m.iter().next() {
+            Some((k, Value::String(s))) if k.starts_with('$') => s.clone(),
+            Some((k, other)) if k == "$json" => other.to_string(),
+            _ => v.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+async fn sql_cmd(
+    store: &tracedeck_store::Store,
+    sql: &str,
+    read_only: bool,
+    limit: u32,
+    timeout: f64,
+    export: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    let timeout = std::time::Duration::from_secs_f64(timeout.max(0.001));
+    if let Some(format) = export {
+        let format = crate::console::export_format(format)?;
+        let expanded = crate::library::expand(sql, &crate::console::target(store))?;
+        let q = store
+            .console_query(&expanded, tracedeck_store::console::ConsoleOptions { timeout, read_only })
+            .await
+            .map_err(crate::error::ApiError::from)?;
+        let rows = tracedeck_store::console::export(q, format, tokio::io::stdout())
+            .await
+            .map_err(crate::error::ApiError::from)?;
+        eprintln!("{rows} row(s) exported");
+        return Ok(());
+    }
+    let (mut query, map) = crate::console::start(store, sql, read_only, timeout).await?;
+    let first = query.next_page(limit.max(1) as usize).await;
+    query.close().await;
+    let mut page = first.map_err(|e| crate::console::remap(e.into(), &map))?;
+    let truncated = !page.done;
+    page.query_id = None;
+    if json {
+        print_json(&serde_json::json!({
+            "columns": page.columns, "rows": page.rows, "row_count": page.row_count,
+            "truncated": truncated, "rows_affected": page.rows_affected, "elapsed_ms": page.elapsed_ms,
+        }))?;
+        return Ok(());
+    }
+    let cells: Vec<Vec<String>> =
+        page.rows.iter().map(|r| r.iter().map(|c| render::safe(&cell_text(c), 60)).collect()).collect();
+    let widths: Vec<usize> = page
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| cells.iter().map(|r| r[i].chars().count()).chain([c.name.chars().count()]).max().unwrap_or(0))
+        .collect();
+    let line = |vals: Vec<String>| {
+        vals.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_owned()
+    };
+    println!("{}", line(page.columns.iter().map(|c| render::safe(&c.name, 60)).collect()));
+    println!("{}", line(widths.iter().map(|w| "-".repeat(*w)).collect()));
+    for r in cells {
+        println!("{}", line(r));
+    }
+    let more = if truncated { " (more rows: raise --limit, or --export csv)".to_owned() } else { String::new() };
+    let affected = page.rows_affected.map(|n| format!(", {n} row(s) affected")).unwrap_or_default();
+    eprintln!("{} row(s){affected} in {:.1} ms{more}", page.row_count, page.elapsed_ms);
+    Ok(())
+}
+
+async fn queries_cmd(cmd: QueriesCmd, conn: Option<&str>, db: Option<&str>, force_ro: bool, json: bool) -> Result<()> {
+    let data_dir = crate::paths::data_dir()?;
+    let settings = tracedeck_store::settings::SettingsDb::open(&data_dir.join("settings.db")).await?;
+    let find = |all: &[crate::library::SavedQuery], name: &str| {
+        all.iter()
+            .find(|q| q.id == name || q.name.eq_ignore_ascii_case(name))
+            .cloned()
+            .ok_or_else(|| anyhow!("no saved query named {name:?} (see `tracedeck queries list`)"))
+    };
+    match cmd {
+        QueriesCmd::List => {
+            let all = crate::console::queries(&settings).await?;
+            if json {
+                print_json(&all)?;
+            } else {
+                for q in all {
+                    println!(
+                        "{:<12} {:<36} {}",
+                        render::safe(&q.folder, 12),
+                        render::safe(&q.name, 36),
+                        render::safe(&q.description, 80)
+                    );
+                }
+            }
+        }
+        QueriesCmd::Run { name, limit, timeout } => {
+            let q = find(&crate::console::queries(&settings).await?, &name)?;
+            let (store, read_only) = console_store(conn, db, force_ro).await?;
+            sql_cmd(&store, &q.sql, read_only, limit, timeout, None, json).await?;
+            store.close().await;
+        }
+        QueriesCmd::Export { name } => {
+            let id = match name {
+                Some(n) => Some(find(&crate::console::queries(&settings).await?, &n)?.id),
+                None => None,
+            };
+            print!("{}", crate::console::export_queries(&settings, id.as_deref()).await?);
+        }
+        QueriesCmd::Import { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned());
+            let done = crate::console::import_queries(&settings, &text, stem.as_deref()).await?;
+            println!("imported {} quer{}", done.len(), if done.len() == 1 { "y" } else { "ies" });
+        }
+    }
+    settings.close().await;
+    Ok(())
 }

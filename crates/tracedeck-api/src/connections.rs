@@ -116,10 +116,10 @@ fn with_password(url: &str, password: Option<&str>) -> ApiResult<String> {
 
 fn store_config(url: &str, schema: Option<&str>, traces: &str, spans: &str, read_only: bool) -> ApiResult<StoreConfig> {
     let mut cfg = StoreConfig::parse(url)?;
-    if let Some(s) = schema.filter(|s| !s.trim().is_empty()) {
-        if cfg.backend != Backend::Sqlite {
-            cfg = cfg.with_schema(s.trim())?;
-        }
+    if let Some(s) = schema.filter(|s| !s.trim().is_empty())
+        && cfg.backend != Backend::Sqlite
+    {
+        cfg = cfg.with_schema(s.trim())?;
     }
     for (kind, name) in [("traces table", traces), ("spans table", spans)] {
         tracedeck_store::config::validate_ident(kind, name)?;
@@ -503,24 +503,6 @@ async fn test(store: Store, detected_schema: Option<String>) -> TestReport {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_leave_the_url() {
-        let (u, p) = split_password("postgres://alice:s%40cret@db.example:5432/app?sslmode=require").unwrap();
-        assert_eq!(u, "postgres://alice@db.example:5432/app?sslmode=require");
-        assert_eq!(p.as_deref(), Some("s@cret"));
-        assert_eq!(
-            with_password(&u, Some("s@cret")).unwrap(),
-            "postgres://alice:s%40cret@db.example:5432/app?sslmode=require"
-        );
-        assert_eq!(split_password("/tmp/x.db").unwrap(), ("/tmp/x.db".to_owned(), None));
-        assert_eq!(split_password("mysql://root@h/").unwrap().1, None);
-    }
-}
-
 /// Compile-time guard: these futures run in spawned tasks and HTTP handlers, so they must be
 /// `Send` (a `&Pool` passed to sqlx's migrator once broke that, see the store's migrations).
 #[cfg(test)]
@@ -542,4 +524,22 @@ fn futures_are_send(
     send(c.list());
     send(c.test_draft(d));
     send(c.delete("x"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_leave_the_url() {
+        let (u, p) = split_password("postgres://alice:s%40cret@db.example:5432/app?sslmode=require").unwrap();
+        assert_eq!(u, "postgres://alice@db.example:5432/app?sslmode=require");
+        assert_eq!(p.as_deref(), Some("s@cret"));
+        assert_eq!(
+            with_password(&u, Some("s@cret")).unwrap(),
+            "postgres://alice:s%40cret@db.example:5432/app?sslmode=require"
+        );
+        assert_eq!(split_password("/tmp/x.db").unwrap(), ("/tmp/x.db".to_owned(), None));
+        assert_eq!(split_password("mysql://root@h/").unwrap().1, None);
+    }
 }

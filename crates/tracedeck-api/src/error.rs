@@ -20,6 +20,9 @@ pub enum ApiError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database refused a console statement (with the position it reported).
+    #[error("{}", .0.message)]
+    Sql(tracedeck_model::console::SqlError),
 }
 
 impl From<tracedeck_store::StoreError> for ApiError {

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cli;
 pub mod connections;
+pub mod console;
 pub mod demo;
 pub mod error;
 pub mod library;

@@ -190,10 +190,48 @@ fn since(spec: &str) -> Option<String> {
 /// Expands the placeholders for `t`. Unknown or malformed placeholders are an error that
 /// says which one.
 pub fn expand(sql: &str, t: &Target) -> ApiResult<String> {
+    expand_mapped(sql, t).map(|(s, _)| s)
+}
+
+/// Where each placeholder went, to map a position the database reports in the expanded
+/// statement back to the text the user wrote.
+#[derive(Debug, Clone, Default)]
+pub struct PositionMap {
+    /// (start in expanded, length in expanded, start in original, length in original),
+    /// in characters, ascending.
+    spans: Vec<(usize, usize, usize, usize)>,
+}
+
+impl PositionMap {
+    /// Maps a 1-based character position in the expanded statement to the original; a
+    /// position inside an expansion points at its placeholder.
+    pub fn original(&self, pos: u32) -> u32 {
+        let p = pos.saturating_sub(1) as usize;
+        let mut delta: isize = 0;
+        for &(es, el, os, ol) in &self.spans {
+            if p < es {
+                break;
+            }
+            if p < es + el {
+                return os as u32 + 1;
+            }
+            delta += el as isize - ol as isize;
+        }
+        ((p as isize - delta).max(0) as u32) + 1
+    }
+}
+
+pub fn expand_mapped(sql: &str, t: &Target) -> ApiResult<(String, PositionMap)> {
     let mut out = String::with_capacity(sql.len() + 64);
+    let mut map = PositionMap::default();
+    let (mut out_chars, mut in_chars) = (0usize, 0usize);
     let mut rest = sql;
     while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
+        let before = &rest[..start];
+        out.push_str(before);
+        let n = before.chars().count();
+        out_chars += n;
+        in_chars += n;
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else {
             return Err(ApiError::BadRequest("unclosed {{ placeholder".into()));
@@ -209,18 +247,24 @@ pub fn expand(sql: &str, t: &Target) -> ApiResult<String> {
             ["since", spec] => since(spec).ok_or_else(bad)?,
             _ => return Err(bad()),
         };
+        let (el, ol) = (expanded.chars().count(), after[..end].chars().count() + 4);
+        map.spans.push((out_chars, el, in_chars, ol));
         out.push_str(&expanded);
+        out_chars += el;
+        in_chars += ol;
         rest = &after[end + 2..];
     }
     out.push_str(rest);
-    Ok(out)
+    Ok((out, map))
 }
 
 const HEADER: &str = "-- tracedeck-query";
 
 /// A `.sql` file: one block per query, each opened by a header naming it.
 pub fn export(queries: &[SavedQuery]) -> String {
-    let mut out = String::from("-- Saved queries exported from Tracedeck. Placeholders such as {{spans}} are expanded\n-- for the connection a query runs on.\n\n");
+    let mut out = String::from(
+        "-- Saved queries exported from Tracedeck. Placeholders such as {{spans}} are expanded\n-- for the connection a query runs on.\n\n",
+    );
     for q in queries {
         out.push_str(&format!("{HEADER}\n-- name: {}\n-- folder: {}\n", one_line(&q.name), one_line(&q.folder)));
         for line in q.description.lines() {
@@ -248,7 +292,12 @@ pub fn import(text: &str, fallback_name: &str) -> ApiResult<Vec<QueryDraft>> {
             if let Some(q) = current.take() {
                 out.push(q);
             }
-            current = Some(QueryDraft { name: String::new(), folder: String::new(), description: String::new(), sql: String::new() });
+            current = Some(QueryDraft {
+                name: String::new(),
+                folder: String::new(),
+                description: String::new(),
+                sql: String::new(),
+            });
             in_header = true;
             saw_header = true;
             continue;
@@ -283,7 +332,12 @@ pub fn import(text: &str, fallback_name: &str) -> ApiResult<Vec<QueryDraft>> {
         if sql.is_empty() {
             return Err(ApiError::BadRequest("the file is empty".into()));
         }
-        out.push(QueryDraft { name: fallback_name.into(), folder: String::new(), description: String::new(), sql: sql.into() });
+        out.push(QueryDraft {
+            name: fallback_name.into(),
+            folder: String::new(),
+            description: String::new(),
+            sql: sql.into(),
+        });
     }
     for q in &mut out {
         q.sql = q.sql.trim().to_owned();
@@ -311,7 +365,10 @@ mod tests {
     fn placeholders_expand_per_dialect() {
         let sql = "SELECT {{json:attributes:llm.model_name}} FROM {{spans}} WHERE start_time >= {{since:24h}}";
         let s = expand(sql, &target(Dialect::Sqlite)).unwrap();
-        assert!(s.contains("json_extract(attributes, '$.\"llm.model_name\"')") && s.contains("FROM \"agno_spans\""), "{s}");
+        assert!(
+            s.contains("json_extract(attributes, '$.\"llm.model_name\"')") && s.contains("FROM \"agno_spans\""),
+            "{s}"
+        );
         let p = expand(sql, &target(Dialect::Postgres)).unwrap();
         assert!(p.contains("attributes::jsonb ->> 'llm.model_name'") && p.contains("\"ai\".\"agno_spans\""), "{p}");
         let m = expand(sql, &target(Dialect::Mysql)).unwrap();
@@ -329,13 +386,27 @@ mod tests {
     }
 
     #[test]
+    fn error_positions_map_back_to_what_the_user_wrote() {
+        let sql = "SELECT x FROM {{spans}} WHERE oops";
+        let (expanded, map) = expand_mapped(sql, &target(Dialect::Postgres)).unwrap();
+        let in_expanded = expanded.find("oops").unwrap() as u32 + 1;
+        assert_eq!(map.original(in_expanded), sql.find("oops").unwrap() as u32 + 1);
+        assert_eq!(map.original(1), 1);
+        let inside = expanded.find("agno_spans").unwrap() as u32 + 1;
+        assert_eq!(map.original(inside), sql.find("{{").unwrap() as u32 + 1);
+    }
+
+    #[test]
     fn sql_files_round_trip() {
         let qs = builtins();
         let text = export(&qs);
         let back = import(&text, "x").unwrap();
         assert_eq!(back.len(), qs.len());
         for (a, b) in qs.iter().zip(&back) {
-            assert_eq!((a.name.as_str(), a.folder.as_str(), a.description.as_str(), a.sql.trim()), (b.name.as_str(), b.folder.as_str(), b.description.as_str(), b.sql.as_str()));
+            assert_eq!(
+                (a.name.as_str(), a.folder.as_str(), a.description.as_str(), a.sql.trim()),
+                (b.name.as_str(), b.folder.as_str(), b.description.as_str(), b.sql.as_str())
+            );
         }
         let plain = import("SELECT 1;\n", "my query").unwrap();
         assert_eq!((plain[0].name.as_str(), plain[0].sql.as_str()), ("my query", "SELECT 1;"));

@@ -26,7 +26,9 @@ use tracedeck_model::{PageRequest, StatsGroupBy, TraceFilter, TraceStatus};
 
 use crate::app::App;
 use crate::connections::ConnectionDraft;
+use crate::console::{ExportRequest, SqlRequest};
 use crate::error::ApiError;
+use crate::library::QueryDraft;
 use crate::prices::PriceTable;
 use crate::runs::{RunRequest, RunUpdate};
 
@@ -75,7 +77,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::Sql(_) => StatusCode::BAD_REQUEST,
             ApiError::ReadOnly(_) => StatusCode::FORBIDDEN,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Database(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -247,6 +249,112 @@ async fn set_secret(
     Ok(Json(c.app.set_connection_secret(&id, &b.password, b.remember).await?))
 }
 
+async fn schema_route(State(c): State<Ctx>, Query(q): Query<ConnQuery>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.schema(q.connection.as_deref()).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ConnQuery {
+    connection: Option<String>,
+    search: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn run_sql(State(c): State<Ctx>, Json(req): Json<SqlRequest>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.run_sql(&req).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct MoreBody {
+    limit: Option<u32>,
+}
+
+async fn more_rows(
+    State(c): State<Ctx>,
+    Path(id): Path<String>,
+    Json(b): Json<MoreBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.more_rows(&id, b.limit).await?))
+}
+
+async fn cancel_query(State(c): State<Ctx>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    c.app.cancel_query(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Streams the export as the rows arrive (flat memory on both ends).
+async fn export_sql(State(c): State<Ctx>, Json(req): Json<ExportRequest>) -> Result<Response, ApiError> {
+    let (query, format) = c.app.open_export(&req).await?;
+    let (writer, reader) = tokio::io::duplex(256 * 1024);
+    tokio::spawn(async move {
+        if let Err(e) = tracedeck_store::console::export(query, format, writer).await {
+            tracing::warn!(target: "tracedeck", "export stopped: {e}");
+        }
+    });
+    let (mime, ext) = if req.format.eq_ignore_ascii_case("csv") {
+        ("text/csv; charset=utf-8", "csv")
+    } else {
+        ("application/x-ndjson", "jsonl")
+    };
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(reader));
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"tracedeck-export.{ext}\"")),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+async fn list_queries(State(c): State<Ctx>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.list_queries().await?))
+}
+
+async fn add_query(State(c): State<Ctx>, Json(q): Json<QueryDraft>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.save_query(None, &q).await?))
+}
+
+async fn edit_query(
+    State(c): State<Ctx>,
+    Path(id): Path<String>,
+    Json(q): Json<QueryDraft>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.save_query(Some(&id), &q).await?))
+}
+
+async fn delete_query(State(c): State<Ctx>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    c.app.delete_query(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn export_query(State(c): State<Ctx>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let text = c.app.export_queries(Some(&id)).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/sql; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"tracedeck-query.sql\"".to_owned()),
+        ],
+        text,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct ImportBody {
+    text: String,
+    /// Name for a file without headers (e.g. the file name).
+    name: Option<String>,
+}
+
+async fn import_queries(State(c): State<Ctx>, Json(b): Json<ImportBody>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.import_queries(&b.text, b.name.as_deref()).await?))
+}
+
+async fn history(State(c): State<Ctx>, Query(q): Query<ConnQuery>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.history(q.connection.as_deref(), q.search.as_deref(), q.limit.unwrap_or(200)).await?))
+}
+
 async fn api_not_found(req: Request) -> ApiError {
     ApiError::NotFound(format!("no such route: {} {}", req.method(), req.uri().path()))
 }
@@ -400,6 +508,16 @@ pub fn router(app: App, opts: &ServeOptions) -> Router {
         .route("/api/connections/{id}/test", post(test_saved))
         .route("/api/connections/{id}/activate", post(activate))
         .route("/api/connections/{id}/secret", post(set_secret))
+        .route("/api/schema", get(schema_route))
+        .route("/api/sql", post(run_sql))
+        .route("/api/sql/export", post(export_sql))
+        .route("/api/sql/{id}", axum::routing::delete(cancel_query))
+        .route("/api/sql/{id}/more", post(more_rows))
+        .route("/api/queries", get(list_queries).post(add_query))
+        .route("/api/queries/import", post(import_queries))
+        .route("/api/queries/{id}", axum::routing::put(edit_query).delete(delete_query))
+        .route("/api/queries/{id}/export", get(export_query))
+        .route("/api/history", get(history))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .route("/v1/traces", post(otlp_traces).layer(axum::extract::DefaultBodyLimit::max(OTLP_BODY_LIMIT)))
         .fallback(asset)

@@ -8,7 +8,9 @@
 //! - read-only connections enforced by the database itself (SQLite `mode=ro` + `query_only`,
 //!   PostgreSQL read-only sessions, MySQL read-only transactions);
 //! - batched writes ([`Store::write_batch`]: multi-row inserts, trace upserts, one transaction);
-//! - the run list, trace detail, single span and grouped statistics.
+//! - the run list, trace detail, single span and grouped statistics;
+//! - the SQL [`console`]: one user statement per dedicated connection, streamed typed rows,
+//!   server-side cancel and time limits, CSV / JSON Lines export.
 //!
 //! The [`writer`] module adds the single writer task with its bounded queue, retries and the
 //! on-disk [`spool`] used while a database is unreachable.
@@ -16,6 +18,7 @@
 pub mod batch;
 pub(crate) mod common;
 pub mod config;
+pub mod console;
 mod migrate;
 pub mod mysql;
 pub mod postgres;
@@ -29,6 +32,7 @@ use serde::Serialize;
 use tracedeck_model::{PageRequest, Span, SpanRow, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage};
 
 pub use config::{Backend, StoreConfig};
+pub use console::{Canceller, ConsoleError, ConsoleOptions, ExportFormat, Query, export};
 pub use writer::{Writer, WriterConfig, WriterStats};
 
 /// Errors of the store. Messages never contain passwords or SQL text.

@@ -42,7 +42,7 @@ impl Default for WriterConfig {
     fn default() -> Self {
         WriterConfig {
             queue_spans: 200_000,
-            max_batch_spans: 20_000,
+            max_batch_spans: 6_000,
             spool: None,
             retry_initial: Duration::from_millis(100),
             retry_max: Duration::from_secs(10),

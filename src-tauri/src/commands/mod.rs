@@ -3,5 +3,6 @@
 
 pub mod agents;
 pub mod connections;
+pub mod console;
 pub mod settings;
 pub mod traces;

@@ -4,11 +4,10 @@
 //! the editor can highlight it. Pure: no IO here (ipc.ts is the only module that calls out).
 
 import type { ApiError } from "../bindings";
-import type { SqlError } from "../features/console/model/types";
+import type { SqlError } from "../bindings";
 
-export type SqlApiError = { type: "Sql"; data: SqlError };
-/** `ApiError` plus the console's variant (until bindings.ts is regenerated with it). */
-export type AnyApiError = ApiError | SqlApiError;
+export type SqlApiError = Extract<ApiError, { type: "Sql" }>;
+export type AnyApiError = ApiError;
 export type ApiErrorType = AnyApiError["type"];
 
 export class ApiFailure extends Error {
@@ -54,7 +53,7 @@ export function toApiError(v: unknown, fallback: string): AnyApiError {
       // A server that sends the plain variant plus a richer field (`sql`, or `position` beside `data`).
       const rich = sqlError(o.sql, typeof d === "string" ? d : null) ?? ("position" in o ? sqlError(o, typeof d === "string" ? d : null) : null);
       if (rich !== null && (t === "BadRequest" || t === "Database")) return { type: "Sql", data: rich };
-      return { type: t as ApiError["type"], data: typeof d === "string" ? d : JSON.stringify(d) };
+      return { type: t as Exclude<ApiErrorType, "Sql">, data: typeof d === "string" ? d : JSON.stringify(d) };
     }
   }
   if (v instanceof Error) return { type: "Internal", data: v.message };

@@ -23,7 +23,7 @@ import {
   type TracePage,
   type TracesChanged,
 } from "../bindings";
-import { Channel, invoke } from "@tauri-apps/api/core";
+import { Channel } from "@tauri-apps/api/core";
 import type {
   ConnectionDraft,
   ConnectionInfo,
@@ -292,65 +292,60 @@ export function subscribeRun(runKey: string, cb: (u: RunUpdate) => void, onLost?
 }
 
 // ---------------------------------------------------------------------------------------
-// Connections, SQL console, saved queries, history (issue 5).
-
-/** Tauri commands not yet in the generated bindings: the snake_case names and camelCase
- *  arguments tauri-specta will generate. When bindings.ts has them, only this changes. */
-function pending<T>(command: string, args?: Record<string, unknown>): Promise<T> {
-  return unwrap<T>(invoke<T>(command, args));
-}
+// Connections, SQL console, saved queries, history. The `as` casts narrow fields the
+// backend validates (env, secret state, cell encoding; see console/model/types.ts).
 
 const enc = encodeURIComponent;
 
 export function listConnections(): Promise<ConnectionInfo[]> {
-  return isTauri() ? pending("list_connections") : http("GET", "/api/connections");
+  return isTauri() ? unwrap(commands.listConnections()) as Promise<ConnectionInfo[]> : http("GET", "/api/connections");
 }
 
 /** Creates (`id` null) or updates a connection. */
 export function saveConnection(id: string | null, draft: ConnectionDraft): Promise<ConnectionInfo> {
-  if (isTauri()) return pending("save_connection", { id, draft });
+  if (isTauri()) return unwrap(commands.saveConnection(id, draft)) as Promise<ConnectionInfo>;
   return id === null ? http("POST", "/api/connections", draft) : http("PUT", `/api/connections/${enc(id)}`, draft);
 }
 
 export async function deleteConnection(id: string): Promise<void> {
-  if (isTauri()) await pending<null>("delete_connection", { id });
+  if (isTauri()) await unwrap(commands.deleteConnection(id));
   else await http<unknown>("DELETE", `/api/connections/${enc(id)}`);
 }
 
 export function testConnection(draft: ConnectionDraft): Promise<TestReport> {
-  return isTauri() ? pending("test_connection", { draft }) : http("POST", "/api/connections/test", draft);
+  return isTauri() ? unwrap(commands.testConnection(draft)) : http("POST", "/api/connections/test", draft);
 }
 
 export function testSavedConnection(id: string): Promise<TestReport> {
-  return isTauri() ? pending("test_saved_connection", { id }) : http("POST", `/api/connections/${enc(id)}/test`);
+  return isTauri() ? unwrap(commands.testSavedConnection(id)) : http("POST", `/api/connections/${enc(id)}/test`);
 }
 
 export function activateConnection(id: string): Promise<StatusWithConnection> {
-  return isTauri() ? pending("activate_connection", { id }) : http("POST", `/api/connections/${enc(id)}/activate`);
+  return isTauri() ? unwrap(commands.activateConnection(id)) as Promise<StatusWithConnection> : http("POST", `/api/connections/${enc(id)}/activate`);
 }
 
 export function setConnectionSecret(id: string, password: string, remember: boolean): Promise<ConnectionInfo> {
-  if (isTauri()) return pending("set_connection_secret", { id, password, remember });
+  if (isTauri()) return unwrap(commands.setConnectionSecret(id, password, remember)) as Promise<ConnectionInfo>;
   return http("POST", `/api/connections/${enc(id)}/secret`, { password, remember });
 }
 
 export function getSchema(connection: string | null): Promise<SchemaTable[]> {
-  if (isTauri()) return pending("get_schema", { connection });
+  if (isTauri()) return unwrap(commands.getSchema(connection));
   return http("GET", `/api/schema${connection === null ? "" : `?connection=${enc(connection)}`}`);
 }
 
 /** Runs a statement; resolves with its first page. `signal` abandons the request (web mode). */
 export function runSql(req: SqlRequest, signal?: AbortSignal): Promise<QueryPage> {
-  return isTauri() ? pending("run_sql", { req }) : http("POST", "/api/sql", req, signal);
+  return isTauri() ? unwrap(commands.runSql(req)) as Promise<QueryPage> : http("POST", "/api/sql", req, signal);
 }
 
 export function moreRows(queryId: string, limit: number): Promise<QueryPage> {
-  return isTauri() ? pending("more_rows", { queryId, limit }) : http("POST", `/api/sql/${enc(queryId)}/more`, { limit });
+  return isTauri() ? unwrap(commands.moreRows(queryId, limit)) as Promise<QueryPage> : http("POST", `/api/sql/${enc(queryId)}/more`, { limit });
 }
 
 /** Cancels a running query or closes a finished one's cursor. */
 export async function cancelQuery(queryId: string): Promise<void> {
-  if (isTauri()) await pending<null>("cancel_query", { queryId });
+  if (isTauri()) await unwrap(commands.cancelQuery(queryId));
   else await http<unknown>("DELETE", `/api/sql/${enc(queryId)}`);
 }
 
@@ -367,7 +362,7 @@ export async function exportSql(req: ExportRequest, suggestedName: string, onPro
     const ext = suggestedName.split(".").pop() ?? req.format;
     const path = await save({ defaultPath: suggestedName, filters: [{ name: req.format === "json" ? "JSON Lines" : "CSV", extensions: [ext] }] });
     if (path === null) return null;
-    await pending<null>("export_sql", { req, path });
+    await unwrap(commands.exportSql(req, path));
     return { name: path, bytes: null };
   }
   const target: SaveTarget = await pickSaveTarget(suggestedName);
@@ -378,31 +373,31 @@ export async function exportSql(req: ExportRequest, suggestedName: string, onPro
 }
 
 export function listQueries(): Promise<SavedQuery[]> {
-  return isTauri() ? pending("list_queries") : http("GET", "/api/queries");
+  return isTauri() ? unwrap(commands.listQueries()) : http("GET", "/api/queries");
 }
 
 /** Creates (`id` null) or updates a saved query. */
 export function saveQuery(id: string | null, q: SavedQueryDraft): Promise<SavedQuery> {
-  if (isTauri()) return pending("save_query", { id, q });
+  if (isTauri()) return unwrap(commands.saveQuery(id, q));
   return id === null ? http("POST", "/api/queries", q) : http("PUT", `/api/queries/${enc(id)}`, q);
 }
 
 export async function deleteQuery(id: string): Promise<void> {
-  if (isTauri()) await pending<null>("delete_query", { id });
+  if (isTauri()) await unwrap(commands.deleteQuery(id));
   else await http<unknown>("DELETE", `/api/queries/${enc(id)}`);
 }
 
 /** The `.sql` text of a saved query (header + SQL). */
 export function exportQuery(id: string): Promise<string> {
-  return isTauri() ? pending("export_query", { id }) : httpText(`/api/queries/${enc(id)}/export`);
+  return isTauri() ? unwrap(commands.exportQuery(id)) : httpText(`/api/queries/${enc(id)}/export`);
 }
 
 export function importQueries(text: string): Promise<SavedQuery[]> {
-  return isTauri() ? pending("import_queries", { text }) : http("POST", "/api/queries/import", { text });
+  return isTauri() ? unwrap(commands.importQueries(text, null)) : http("POST", "/api/queries/import", { text });
 }
 
 export function listHistory(connection: string | null, search: string, limit: number): Promise<HistoryEntry[]> {
-  if (isTauri()) return pending("list_history", { connection, search, limit });
+  if (isTauri()) return unwrap(commands.listHistory(connection, search, limit));
   const q = new URLSearchParams();
   if (connection !== null) q.set("connection", connection);
   if (search !== "") q.set("search", search);

@@ -15,9 +15,9 @@ const PAGE = { query_id: "q1", columns: [{ name: "n", db_type: "INT4" }], rows: 
 describe("console over HTTP", () => {
   it("runs SQL and pages through the result", async () => {
     const f = respond(200, JSON.stringify(PAGE));
-    await expect(runSql({ connection: "pg", sql: "SELECT 1", limit: 500, timeout_ms: null })).resolves.toEqual(PAGE);
+    await expect(runSql({ connection: "pg", query_id: null, sql: "SELECT 1", limit: 500, timeout_ms: null })).resolves.toEqual(PAGE);
     expect(f.mock.calls[0]![0]).toBe("/api/sql");
-    expect(JSON.parse(String(f.mock.calls[0]![1]!.body))).toEqual({ connection: "pg", sql: "SELECT 1", limit: 500, timeout_ms: null });
+    expect(JSON.parse(String(f.mock.calls[0]![1]!.body))).toEqual({ connection: "pg", query_id: null, sql: "SELECT 1", limit: 500, timeout_ms: null });
     await moreRows("q/1", 50);
     expect(f.mock.calls[1]![0]).toBe("/api/sql/q%2F1/more");
     respond(204, "");
@@ -26,7 +26,7 @@ describe("console over HTTP", () => {
 
   it("throws SQL errors with their position", async () => {
     respond(400, JSON.stringify({ type: "Sql", data: { message: 'syntax error at or near "FORM"', position: 10, code: "42601" } }));
-    const e = await runSql({ connection: null, sql: "SELECT * FORM t", limit: 500, timeout_ms: null }).catch((x: unknown) => x);
+    const e = await runSql({ connection: null, query_id: null, sql: "SELECT * FORM t", limit: 500, timeout_ms: null }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ApiFailure);
     expect(e).toMatchObject({ type: "Sql", data: 'syntax error at or near "FORM"', sql: { position: 10, code: "42601" } });
   });

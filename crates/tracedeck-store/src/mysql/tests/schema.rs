@@ -8,7 +8,7 @@ use tracedeck_model::{PageRequest, StatsGroupBy, TraceFilter, attrs};
 use super::{MySqlStore, TestDb, agent_trace, span, tid};
 use crate::{OpenOptions, Origin, StoreError};
 
-const LATEST: i64 = 20261125000001;
+const LATEST: i64 = 20261125000002;
 
 #[tokio::test]
 async fn creates_migrates_and_reopens() {
@@ -52,7 +52,7 @@ async fn creates_migrates_and_reopens() {
     assert!(s.info().notes.is_empty(), "{:?}", s.info().notes);
     let applied =
         q(format!("SELECT CAST(COUNT(*) AS CHAR) FROM `{}`.tracedeck_migrations WHERE success", db.name)).await;
-    assert_eq!(applied, ["1"]);
+    assert_eq!(applied, ["2"]);
     s.close().await;
 }
 

@@ -138,10 +138,12 @@ export class QuerySession {
     const abort = new AbortController();
     this.abort = abort;
     const started = performance.now();
-    const run: Run = { seq, status: "running", sql, offset, connection, columns: [], rows: [], version: 0, queryId: null, rowsAffected: null, serverMs: null, wallMs: null, error: null };
+    // Chosen here so Cancel reaches the server's statement before its first page arrives.
+    const queryId = newQueryId();
+    const run: Run = { seq, status: "running", sql, offset, connection, columns: [], rows: [], version: 0, queryId, rowsAffected: null, serverMs: null, wallMs: null, error: null };
     this.set({ run });
     markSqlRun(seq);
-    runSql({ connection, sql, limit: this.state.pageSize, timeout_ms: null }, abort.signal)
+    runSql({ connection, query_id: queryId, sql, limit: this.state.pageSize, timeout_ms: null }, abort.signal)
       .then((page) => {
         const cur = this.state.run;
         if (cur === null || cur.seq !== seq || cur.status !== "running") {
@@ -165,7 +167,7 @@ export class QuerySession {
       .catch((e: unknown) => {
         const cur = this.state.run;
         if (cur === null || cur.seq !== seq || cur.status !== "running") return;
-        this.update(seq, { status: "error", error: e, wallMs: performance.now() - started });
+        this.update(seq, { status: "error", error: e, queryId: null, wallMs: performance.now() - started });
         this.record(cur, e instanceof ApiFailure ? e.data : String(e));
       })
       .finally(() => {
@@ -224,4 +226,11 @@ export const session = new QuerySession();
 
 export function useQuerySession(): State {
   return useSyncExternalStore(session.subscribe, session.getSnapshot);
+}
+
+/** A fresh id for a statement (the server accepts any short unique string). */
+function newQueryId(): string {
+  const c = globalThis.crypto;
+  if (typeof c?.randomUUID === "function") return c.randomUUID();
+  return `q-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }

@@ -1,7 +1,9 @@
-//! TypeScript shapes of the SQL console and connections contract (issue 5), written by hand
-//! until tauri-specta generates them into `bindings.ts`; the Rust originals are in
-//! `crates/tracedeck-model/src/console.rs`. Only types live here: no logic, no IO.
+//! TypeScript shapes of the SQL console and connections contract: the types tauri-specta
+//! generates into `bindings.ts`, with the few fields the backend validates narrowed (env,
+//! secret state, cell encoding, export format). Deriving from `Gen.*` keeps every other field
+//! checked against the Rust originals. Only types live here: no logic, no IO.
 
+import type * as Gen from "../../../bindings";
 import type { AppStatus, Value as JsonValue } from "../../../bindings";
 
 export type Dialect = "sqlite" | "postgres" | "mysql";
@@ -10,53 +12,18 @@ export type Env = "dev" | "staging" | "production";
  *  only (no keyring), or missing (the user must type it: the password prompt). */
 export type SecretState = "none" | "keyring" | "session" | "missing";
 
-export type ConnectionInfo = {
-  id: string;
-  name: string;
-  dialect: Dialect;
-  /** Redacted URL or file path. */
-  location: string;
-  schema: string | null;
-  traces_table: string;
-  spans_table: string;
-  env: Env;
-  read_only: boolean;
-  created_by_tracedeck: boolean;
-  /** The local default database (id "local"). */
-  builtin: boolean;
-  active: boolean;
-  secret: SecretState;
-};
+/** The generated shape with `env` and `secret` narrowed to what the backend validates. */
+export type ConnectionInfo = Omit<Gen.ConnectionInfo, "env" | "secret"> & { env: Env; secret: SecretState };
 
-export type ConnectionDraft = {
-  name: string;
-  /** SQLite path or URL; a password inside the URL is moved to the keyring by the server. */
-  url: string;
-  schema: string | null;
-  traces_table: string | null;
-  spans_table: string | null;
-  env: Env;
-  /** null = the default rule (read-only unless Tracedeck created the database). */
-  read_only: boolean | null;
-  password: string | null;
-};
+export type ConnectionDraft = Omit<Gen.ConnectionDraft, "env"> & { env: Env };
 
-export type TestReport = {
-  ok: boolean;
-  message: string;
-  server_version: string | null;
-  tables_found: string[];
-  trace_count: number | null;
-  read_only_verified: boolean;
-  read_only_detail: string;
-  detected_schema: string | null;
-};
+export type TestReport = Gen.TestReport;
 
 /** `AppStatus` as the connections-aware backend returns it. */
-export type StatusWithConnection = AppStatus & { connection?: ConnectionInfo | null };
+export type StatusWithConnection = Omit<AppStatus, "connection"> & { connection: ConnectionInfo | null };
 
 /** One result column: its name as the database returned it and the database's type name. */
-export type Column = { name: string; db_type: string };
+export type Column = Gen.Column;
 
 /** A cell as encoded by the backend (see console.rs). */
 export type Cell =
@@ -74,45 +41,19 @@ export type Cell =
   | { $time: string }
   | { $other: string };
 
-export type QueryPage = {
-  /** Handle for `more` / `cancel` while the query still has rows; null when done. */
-  query_id: string | null;
-  columns: Column[];
-  rows: Cell[][];
-  /** Rows delivered so far, this page included. */
-  row_count: number;
-  done: boolean;
-  rows_affected: number | null;
-  elapsed_ms: number;
-};
+export type QueryPage = Omit<Gen.QueryPage, "rows"> & { rows: Cell[][] };
 
-export type SqlError = { message: string; position: number | null; code: string | null };
+export type SqlError = Gen.SqlError;
 
-export type SchemaTable = { schema: string | null; name: string; columns: Column[] };
+export type SchemaTable = Gen.SchemaTable;
 
-export type SqlRequest = { connection: string | null; sql: string; limit: number; timeout_ms: number | null };
+export type SqlRequest = Gen.SqlRequest;
 
 export type ExportFormat = "csv" | "json";
-export type ExportRequest = { connection: string | null; sql: string; format: ExportFormat };
+export type ExportRequest = Omit<Gen.ExportRequest, "format"> & { format: ExportFormat };
 
-export type SavedQuery = {
-  id: string;
-  name: string;
-  folder: string;
-  description: string;
-  sql: string;
-  builtin: boolean;
-  updated_at: string;
-};
+export type SavedQuery = Gen.SavedQuery;
 
-export type SavedQueryDraft = { name: string; folder: string; description: string; sql: string };
+export type SavedQueryDraft = Gen.QueryDraft;
 
-export type HistoryEntry = {
-  id: string;
-  connection: string;
-  sql: string;
-  ran_at: string;
-  elapsed_ms: number;
-  row_count: number | null;
-  error: string | null;
-};
+export type HistoryEntry = Gen.HistoryEntry;
