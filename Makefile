@@ -10,14 +10,16 @@ TARGET := $(or $(CARGO_TARGET_DIR),target)
 # desktop binary embeds ui/dist instead of pointing at a dev server.
 FEATURES := --features tracedeck-app/custom-protocol
 TRACEDECK_DRIVER := $(TARGET)/tools/bin/tauri-driver
+DEB_DIR := $(TARGET)/release/bundle/deb
 
-.PHONY: help setup services agno-venv ui-deps ui build app run serve test test-rust test-ui test-keyring e2e desktop-smoke lint bench bindings clean
+.PHONY: help setup services agno-venv ui-deps ui build app run serve test test-rust test-ui test-keyring e2e desktop-smoke test-package package lint bench bindings clean
 
 help:
 	@echo "make run      - build and open Tracedeck (desktop window; web UI when there is no display)"
 	@echo "make test     - install what is needed, start PostgreSQL/MariaDB, run every test"
 	@echo "make bench    - benchmarks (release builds), each prints its figures"
 	@echo "make lint     - rustfmt, clippy and tsc, warnings are errors"
+	@echo "make package  - build the .deb (desktop app + tracedeck CLI) into $(DEB_DIR)"
 	@echo "make bindings - regenerate ui/src/bindings.ts from the Tauri commands"
 
 setup:
@@ -67,6 +69,20 @@ desktop-smoke: build $(TRACEDECK_DRIVER)
 		--app $(TARGET)/debug/tracedeck-app --cli $(TARGET)/debug/tracedeck \
 		--driver $(TRACEDECK_DRIVER) --shot docs/desktop.png
 
+# The .deb: the desktop app (tauri's bundler: desktop entry, icons, WebKitGTK dependencies)
+# plus the CLI as /usr/bin/tracedeck. Offline: only deb is bundled (AppImage downloads).
+package: setup ui
+	$(CARGO) build --release -p tracedeck-api --bin tracedeck
+	rm -f $(DEB_DIR)/*.deb
+	cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --bundles deb \
+		--config '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/tracedeck":"$(abspath $(TARGET))/release/tracedeck"}}}}}'
+	@ls -l $(DEB_DIR)/*.deb
+
+# Installs the .deb on this machine, runs the installed app under Xvfb with a fresh HOME
+# (first run, then again after re-installing over it), checks the window, removes it.
+test-package: package $(TRACEDECK_DRIVER)
+	timeout 900 scripts/package-test.sh "$(DEB_DIR)" "$(abspath $(TRACEDECK_DRIVER))"
+
 test-keyring: setup
 	FEATURES="$(FEATURES)" timeout 600 scripts/keyring-test.sh
 
@@ -75,7 +91,7 @@ lint: ui-deps
 	$(CARGO) clippy --workspace --all-targets $(FEATURES) -- -D warnings
 	cd ui && npm run typecheck
 
-test: test-ui test-rust test-keyring e2e desktop-smoke lint
+test: test-ui test-rust test-keyring e2e desktop-smoke lint test-package
 
 bench: setup services ui
 	TRACEDECK_AGNO_PYTHON="$$(scripts/agno-venv.sh)" scripts/bench.sh

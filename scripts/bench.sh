@@ -24,3 +24,7 @@ cargo bench -q -p tracedeck-tests --bench agents
 echo "== UI: click to first paint for 1k/10k/100k-span traces, scroll frame times (release server)"
 cargo build -q --release -p tracedeck-api
 (cd ui && TRACEDECK_BIN="$target/release/tracedeck" timeout 1200 npm run bench)
+echo "== SQL console: first rows of a 1M-row result and export rows/s, per backend"
+cargo bench -q -p tracedeck-tests --bench console
+echo "== UI: SQL console, 1M-row result on PostgreSQL, first rows on screen"
+(cd ui && TRACEDECK_BIN="$target/release/tracedeck" timeout 900 npm run bench:console)

@@ -9,6 +9,12 @@
 
     desktop_smoke.py --app target/debug/tracedeck-app --cli target/debug/tracedeck \
         --driver target/tools/bin/tauri-driver --shot docs/desktop.png
+
+With --fresh (the installed-package test) nothing is seeded: the first run must create the
+data and config dirs, the default database, the example agents file and the log file, and
+show the empty-state guide; then a demo agent from that agents file is run with the CLI and
+the refreshed window must list its run. --home keeps the HOME (to start again after an
+upgrade); --expect-runs N waits for at least N rows already recorded there.
 """
 
 import argparse
@@ -54,6 +60,55 @@ def find_app_pid(app):
     return int(out[0]) if out else None
 
 
+def wait_for(url, css, timeout):
+    """Monotonic time when `css` first matched, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if wd("POST", f"{url}/elements", {"using": "css selector", "value": css})["value"]:
+            return time.monotonic()
+        time.sleep(0.05)
+    return None
+
+
+def text_of(url, css):
+    el = wd("POST", f"{url}/element", {"using": "css selector", "value": css})["value"]
+    return wd("GET", f"{url}/element/{list(el.values())[0]}/text")["value"]
+
+
+def fail(url, args, why):
+    try:
+        shot = wd("GET", f"{url}/screenshot")["value"]
+        open(args.shot, "wb").write(base64.b64decode(shot))
+    except Exception:
+        pass
+    print(f"FAIL: {why} (screenshot: {args.shot})", file=sys.stderr)
+    return 1
+
+
+def check_first_run_files(env):
+    """What the first run must have created under the fresh HOME."""
+    data = os.path.join(env["XDG_DATA_HOME"], "tracedeck")
+    config = os.path.join(env["XDG_CONFIG_HOME"], "tracedeck")
+    for path in (os.path.join(data, "traces.db"), os.path.join(data, "settings.db"), os.path.join(config, "agents.toml")):
+        if not os.path.isfile(path):
+            return f"the first run did not create {path}"
+    logs = os.path.join(data, "logs")
+    if not os.path.isdir(logs) or not any(f.endswith(".log") for f in os.listdir(logs)):
+        return f"no log file in {logs}"
+    print(f"first run created {data}/traces.db, settings.db, logs/ and {config}/agents.toml")
+    return None
+
+
+def demo_run(cli, env):
+    """Runs the first demo team (or agent) of the example agents file with the CLI."""
+    agents = json.loads(subprocess.run([cli, "agents", "--json"], env=env, check=True,
+                                       capture_output=True, text=True).stdout)
+    target = next((a for a in agents if a["kind"] == "team"), agents[0])["id"]
+    out = subprocess.run([cli, "run", target, "Plan a trip to Lisbon"], env=env, check=True,
+                         capture_output=True, text=True, timeout=120).stdout
+    print(f"tracedeck run {target}: {out.strip().splitlines()[-1] if out.strip() else ''}"[:200])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--app", required=True)
@@ -62,20 +117,24 @@ def main():
     ap.add_argument("--shot", required=True)
     ap.add_argument("--port", type=int, default=4444)
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--fresh", action="store_true", help="first run: no seed, empty state, then a demo run")
+    ap.add_argument("--home", help="HOME to use (kept); default a new temporary one")
+    ap.add_argument("--expect-runs", type=int, default=0, help="rows already recorded in --home")
     args = ap.parse_args()
 
-    home = tempfile.mkdtemp(prefix="tracedeck-smoke-")
+    home = args.home or tempfile.mkdtemp(prefix="tracedeck-smoke-")
     env = dict(os.environ)
     for k in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
         d = os.path.join(home, k.lower())
-        os.makedirs(d, mode=0o700)
+        os.makedirs(d, mode=0o700, exist_ok=True)
         env[k] = d
     env.update({"HOME": home, "NO_AT_BRIDGE": "1", "WEBKIT_DISABLE_DMABUF_RENDERER": "1",
                 "WEBKIT_DISABLE_COMPOSITING_MODE": "1", "LIBGL_ALWAYS_SOFTWARE": "1"})
     env.pop("TRACEDECK_DB", None)
     env.pop("TRACEDECK_DATA_DIR", None)
     env.pop("TRACEDECK_CONFIG_DIR", None)
-    subprocess.run([args.cli, "seed", "--traces", "40"], env=env, check=True, stdout=subprocess.DEVNULL)
+    if not args.fresh and not args.expect_runs:
+        subprocess.run([args.cli, "seed", "--traces", "40"], env=env, check=True, stdout=subprocess.DEVNULL)
 
     driver = subprocess.Popen([args.driver, "--port", str(args.port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -92,19 +151,32 @@ def main():
         caps = {"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": os.path.abspath(args.app)}}}}
         session = wd("POST", f"{base}/session", caps, timeout=120)["value"]["sessionId"]
         url = f"{base}/session/{session}"
+        if args.fresh:
+            first_paint_s = wait_for(url, '[data-testid="empty-state"]', args.timeout)
+            if first_paint_s is None:
+                return fail(url, args, "the first run did not show the empty-state guide")
+            first_paint_s -= t0
+            guide = text_of(url, '[data-testid="empty-state"]')
+            for want in ("Run a demo agent", "Connect a database", "Open an existing Agno database"):
+                if want not in guide:
+                    return fail(url, args, f"the empty state does not mention {want!r}: {guide!r}")
+            print(f"installed app first run: empty-state guide after {first_paint_s * 1000:.0f} ms")
+            problem = check_first_run_files(env)
+            if problem:
+                return fail(url, args, problem)
+            demo_run(args.cli, env)
+            wd("POST", f"{url}/refresh", {})
+            t0 = time.monotonic()
         rows = []
         deadline = time.monotonic() + args.timeout
         while time.monotonic() < deadline:
             rows = wd("POST", f"{url}/elements", {"using": "css selector", "value": ROW})["value"]
-            if rows:
+            if len(rows) >= max(1, args.expect_runs):
                 break
             time.sleep(0.05)
         first_rows_s = time.monotonic() - t0
-        if not rows:
-            shot = wd("GET", f"{url}/screenshot")["value"]
-            open(args.shot, "wb").write(base64.b64decode(shot))
-            print(f"FAIL: no run rows after {args.timeout:.0f}s (screenshot: {args.shot})", file=sys.stderr)
-            return 1
+        if len(rows) < max(1, args.expect_runs):
+            return fail(url, args, f"{len(rows)} run rows after {args.timeout:.0f}s, expected {max(1, args.expect_runs)}")
         title = wd("GET", f"{url}/title")["value"]
         label = wd("POST", f"{url}/element", {"using": "css selector", "value": '[data-testid="db-label"]'})["value"]
         label_text = wd("GET", f"{url}/element/{list(label.values())[0]}/text")["value"]

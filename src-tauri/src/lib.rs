@@ -39,13 +39,16 @@ pub fn run() -> anyhow::Result<()> {
     if let Some(problem) = display_problem() {
         anyhow::bail!(problem);
     }
+    let data_dir = paths::data_dir()?;
+    let logs = data_dir.join("logs");
     let cfg = AppConfig {
         db: std::env::var("TRACEDECK_DB").ok().filter(|s| !s.trim().is_empty()),
         read_only: false,
-        data_dir: paths::data_dir()?,
+        data_dir,
         config_dir: paths::config_dir()?,
+        log_dir: Some(logs.clone()),
+        otlp_endpoint: Some(format!("http://{OTLP_ADDR}/v1/traces")),
     };
-    let logs = cfg.data_dir.join("logs");
     let service = tauri::async_runtime::block_on(App::start(cfg)).context("starting Tracedeck")?;
     // Logs go to stderr and to a daily-rotated file in the data dir (a week is kept), so a
     // problem in the installed app can be looked at afterwards.

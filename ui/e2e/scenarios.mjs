@@ -18,6 +18,17 @@ export async function emptyState({ page, url, shot }) {
   for (const want of ["Run a demo agent", "Connect a database", "Open an existing Agno database"]) assert(text.includes(want), `empty state mentions ${want}`);
   assert((await page.textContent("[data-testid=db-label]")).includes("sqlite"), "status bar names the database");
   await shot("empty-state.png");
+  // About: version, where the files are, the open database, the OTLP endpoint.
+  await page.click("[data-testid=about-open]");
+  await page.waitForSelector("[data-testid=about]");
+  const about = await page.textContent("[data-testid=about]");
+  assert(/Tracedeck \d+\.\d+\.\d+/.test(about), `about shows the version: ${about}`);
+  assert((await page.textContent("[data-testid=about-database]")).includes("sqlite"), "about shows the active database");
+  assert((await page.textContent("[data-testid=about-data-dir]")).includes("/"), "about shows the data folder");
+  assert((await page.textContent("[data-testid=about-otlp]")).includes("/v1/traces"), "about shows the OTLP endpoint");
+  await shot("about.png");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("[data-testid=about]", { state: "detached" });
 }
 
 export async function runList({ page, url, shot }) {

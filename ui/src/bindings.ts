@@ -73,6 +73,11 @@ export type AppStatus = {
 	connection: ConnectionInfo | null,
 	data_dir: string,
 	config_dir: string,
+	/**  The app's own settings (connections, saved queries, history). */
+	settings_db: string,
+	log_dir: string | null,
+	/**  Where external agents send OpenTelemetry (OTLP/HTTP), when a receiver runs. */
+	otlp_endpoint: string | null,
 	/**  The agents file (`agents.toml`) and why it could not be loaded, if it could not. */
 	agents_config: string,
 	agents_error: string | null,

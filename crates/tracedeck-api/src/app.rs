@@ -23,6 +23,9 @@ use crate::runs::{AgentInfo, RunRequest, RunStarted, RunUpdate, Runs};
 use crate::service::{self, Access};
 use tracedeck_model::console::{QueryPage, SchemaTable};
 
+/// The settings database's file name in the data dir.
+pub const SETTINGS_FILE: &str = "settings.db";
+
 /// How the app is started.
 #[derive(Debug, Clone, Default)]
 pub struct AppConfig {
@@ -31,6 +34,10 @@ pub struct AppConfig {
     pub read_only: bool,
     pub data_dir: PathBuf,
     pub config_dir: PathBuf,
+    /// Where the log files go (desktop app); `None` when logging to stderr only.
+    pub log_dir: Option<PathBuf>,
+    /// The OTLP/HTTP traces URL external agents send to, when a receiver runs.
+    pub otlp_endpoint: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -73,6 +80,11 @@ pub struct AppStatus {
     pub connection: Option<ConnectionInfo>,
     pub data_dir: String,
     pub config_dir: String,
+    /// The app's own settings (connections, saved queries, history).
+    pub settings_db: String,
+    pub log_dir: Option<String>,
+    /// Where external agents send OpenTelemetry (OTLP/HTTP), when a receiver runs.
+    pub otlp_endpoint: Option<String>,
     /// The agents file (`agents.toml`) and why it could not be loaded, if it could not.
     pub agents_config: String,
     pub agents_error: Option<String>,
@@ -149,7 +161,7 @@ impl App {
             Err(e) => (PriceTable::default(), Some(format!("price table not loaded ({e}); using defaults"))),
         };
         let runs = load_agents(&cfg, telemetry.clone());
-        let settings = tracedeck_store::settings::SettingsDb::open(&cfg.data_dir.join("settings.db")).await?;
+        let settings = tracedeck_store::settings::SettingsDb::open(&cfg.data_dir.join(SETTINGS_FILE)).await?;
         let connections = Connections::new(settings, store.clone()).await;
         let app = App(Arc::new(Inner {
             cfg,
@@ -232,6 +244,9 @@ impl App {
             connection,
             data_dir: self.0.cfg.data_dir.display().to_string(),
             config_dir: self.0.cfg.config_dir.display().to_string(),
+            settings_db: self.0.cfg.data_dir.join(SETTINGS_FILE).display().to_string(),
+            log_dir: self.0.cfg.log_dir.as_ref().map(|d| d.display().to_string()),
+            otlp_endpoint: self.0.cfg.otlp_endpoint.clone(),
             agents_config: tracedeck_agents::Config::default_path(&self.0.cfg.config_dir).display().to_string(),
             agents_error: self.0.runs.as_ref().err().cloned(),
         }

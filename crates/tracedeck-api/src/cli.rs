@@ -170,7 +170,8 @@ pub enum ConnectionsCmd {
         traces_table: Option<String>,
         #[arg(long)]
         spans_table: Option<String>,
-        /// Allow writes (refused by default for databases Tracedeck did not create).
+        /// Allow writes (refused by default for databases Tracedeck did not create; the
+        /// global --read-only saves it read-only even when Tracedeck created it).
         #[arg(long, conflicts_with = "read_only")]
         read_write: bool,
         /// Read the password from standard input (kept in the OS keyring).
@@ -275,7 +276,7 @@ impl FilterArgs {
 /// The connections manager over the settings database and the default local database.
 pub async fn connections_manager() -> Result<crate::connections::Connections> {
     let data_dir = crate::paths::data_dir()?;
-    let settings = tracedeck_store::settings::SettingsDb::open(&data_dir.join("settings.db")).await?;
+    let settings = tracedeck_store::settings::SettingsDb::open(&data_dir.join(crate::app::SETTINGS_FILE)).await?;
     let local = service::open(None, Access::Read, &data_dir).await?;
     Ok(crate::connections::Connections::new(settings, local).await)
 }
@@ -399,7 +400,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             store.close().await;
         }
-        Command::Connections(cmd) => connections_cmd(cmd, json).await?,
+        Command::Connections(cmd) => connections_cmd(cmd, cli.read_only, json).await?,
         Command::Sql { query, limit, timeout, export } => {
             let (store, read_only) = console_store(conn, db.as_deref(), cli.read_only).await?;
             sql_cmd(&store, &query, read_only, limit, timeout, export.as_deref(), json).await?;
@@ -457,7 +458,9 @@ pub async fn run_demo(
     Ok(())
 }
 
-async fn connections_cmd(cmd: ConnectionsCmd, json: bool) -> Result<()> {
+/// `read_only` (the global `--read-only`) makes `connections add` save a read-only connection
+/// even for a database Tracedeck created.
+async fn connections_cmd(cmd: ConnectionsCmd, read_only: bool, json: bool) -> Result<()> {
     use crate::connections::ConnectionDraft;
     let mgr = connections_manager().await?;
     let out = match cmd {
@@ -495,7 +498,7 @@ async fn connections_cmd(cmd: ConnectionsCmd, json: bool) -> Result<()> {
                 traces_table,
                 spans_table,
                 env: format!("{env:?}").to_lowercase(),
-                read_only: read_write.then_some(false),
+                read_only: if read_only { Some(true) } else { read_write.then_some(false) },
                 password,
             };
             let info = mgr.save(None, &draft).await?;
@@ -647,7 +650,7 @@ async fn sql_cmd(
 
 async fn queries_cmd(cmd: QueriesCmd, conn: Option<&str>, db: Option<&str>, force_ro: bool, json: bool) -> Result<()> {
     let data_dir = crate::paths::data_dir()?;
-    let settings = tracedeck_store::settings::SettingsDb::open(&data_dir.join("settings.db")).await?;
+    let settings = tracedeck_store::settings::SettingsDb::open(&data_dir.join(crate::app::SETTINGS_FILE)).await?;
     let find = |all: &[crate::library::SavedQuery], name: &str| {
         all.iter()
             .find(|q| q.id == name || q.name.eq_ignore_ascii_case(name))

@@ -90,11 +90,17 @@ async fn main_async(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn start_app(cli: &Cli) -> anyhow::Result<App> {
+    let otlp_endpoint = match &cli.command {
+        Command::Serve { bind, .. } => Some(format!("http://{bind}/v1/traces")),
+        _ => None,
+    };
     App::start(AppConfig {
         db: cli.db.clone(),
         read_only: cli.read_only,
         data_dir: paths::data_dir()?,
         config_dir: paths::config_dir()?,
+        log_dir: None,
+        otlp_endpoint,
     })
     .await
 }

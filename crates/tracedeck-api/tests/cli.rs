@@ -210,3 +210,39 @@ fn ctrl_c_cancels_a_run_and_records_it() {
     assert_eq!(root["status_code"], "ERROR");
     assert_eq!(root["status_message"], "cancelled");
 }
+
+/// `connections test` on a read-only PostgreSQL connection: the database itself refuses the
+/// probe write, and a superuser login (as on these test machines) is called out.
+#[test]
+fn connection_test_verifies_read_only_and_flags_a_superuser() {
+    if std::net::TcpStream::connect("127.0.0.1:5432").is_err() {
+        assert!(std::env::var("CI").is_err(), "PostgreSQL on 127.0.0.1:5432 is required under CI");
+        eprintln!("skipped: PostgreSQL is not running on 127.0.0.1:5432");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let schema = format!("td_test_cli_{}", std::process::id());
+    let url = format!("postgres://postgres@127.0.0.1:5432/postgres?schema={schema}");
+    let tracedeck = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tracedeck"))
+            .args(args)
+            .env("TRACEDECK_DATA_DIR", dir.path().join("data"))
+            .env("TRACEDECK_CONFIG_DIR", dir.path().join("config"))
+            .env_remove("TRACEDECK_DB")
+            .output()
+            .unwrap()
+    };
+    ok(&tracedeck(&["db", "init", &url]));
+    ok(&tracedeck(&["connections", "add", "pg", &url, "--read-only", "--env", "production"]));
+    let out = ok(&tracedeck(&["connections", "test", "pg"]));
+    assert!(out.starts_with("OK"), "{out}");
+    assert!(out.contains("read-only     verified"), "{out}");
+    assert!(out.contains("a probe write was refused"), "{out}");
+    assert!(out.contains("WARNING: this login is privileged"), "{out}");
+    let _ = tracedeck(&[
+        "--db",
+        &url.replace(&format!("?schema={schema}"), ""),
+        "sql",
+        &format!("DROP SCHEMA {schema} CASCADE"),
+    ]);
+}

@@ -96,9 +96,16 @@ async fn a_previous_version_data_dir_opens_and_keeps_everything() {
     .unwrap();
 
     // The new build opens it.
-    let app = App::start(AppConfig { db: None, read_only: false, data_dir: data.clone(), config_dir: config.clone() })
-        .await
-        .unwrap();
+    let app = App::start(AppConfig {
+        db: None,
+        read_only: false,
+        data_dir: data.clone(),
+        config_dir: config.clone(),
+        log_dir: None,
+        otlp_endpoint: None,
+    })
+    .await
+    .unwrap();
     let status = app.status().await;
     assert!(
         status.database.notes.iter().any(|n| n.contains("applied Tracedeck schema migrations")),

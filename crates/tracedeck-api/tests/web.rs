@@ -17,6 +17,8 @@ async fn start(dir: &std::path::Path, token: Option<&str>) -> (SocketAddr, App) 
         read_only: false,
         data_dir: dir.join("data"),
         config_dir: dir.join("config"),
+        log_dir: None,
+        otlp_endpoint: None,
     })
     .await
     .unwrap();

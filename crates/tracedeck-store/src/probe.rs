@@ -25,6 +25,23 @@ fn outcome(setting: String, write: std::result::Result<(), sqlx::Error>) -> Read
     }
 }
 
+/// Appended when the login could leave a read-only session on its own (a superuser, or MySQL
+/// privileges such as FILE or SUPER): the database's read-only mode is not a boundary for it.
+const PRIVILEGED: &str = "; WARNING: this login is privileged (superuser, or FILE/SUPER/ALL PRIVILEGES) and could \
+     step outside a read-only session: for production use a role that can only SELECT";
+
+/// Whether one `SHOW GRANTS` line gives more than reading (global admin privileges).
+fn mysql_grant_is_privileged(grant: &str) -> bool {
+    let g = grant.to_ascii_uppercase();
+    let Some(privs) = g.strip_prefix("GRANT ").and_then(|r| r.split(" ON ").next()) else {
+        return false;
+    };
+    privs.split(',').map(str::trim).any(|p| {
+        matches!(p, "ALL PRIVILEGES" | "ALL" | "SUPER" | "FILE" | "PROCESS" | "SHUTDOWN" | "RELOAD")
+            || p.starts_with("SUPER")
+    })
+}
+
 impl Store {
     pub async fn probe_read_only(&self) -> Result<ReadOnlyProbe> {
         match self {
@@ -50,7 +67,15 @@ impl Store {
                 let write =
                     sqlx::query("CREATE TEMP TABLE tracedeck_probe (x int)").execute(&mut *tx).await.map(|_| ());
                 let _ = tx.rollback().await;
-                Ok(outcome(format!("transaction_read_only = {on}"), write))
+                let mut probe = outcome(format!("transaction_read_only = {on}"), write);
+                let superuser: Option<String> = sqlx::query_scalar("SELECT current_setting('is_superuser')")
+                    .fetch_optional(pool)
+                    .await
+                    .unwrap_or(None);
+                if superuser.as_deref() == Some("on") {
+                    probe.detail.push_str(PRIVILEGED);
+                }
+                Ok(probe)
             }
             Store::MySql(s) => {
                 let pool = s.pool();
@@ -69,7 +94,13 @@ impl Store {
                         .execute(pool)
                         .await
                         .map(|_| ());
-                Ok(outcome(format!("transaction_read_only = {flag}"), write))
+                let mut probe = outcome(format!("transaction_read_only = {flag}"), write);
+                let grants: Vec<String> =
+                    sqlx::query_scalar("SHOW GRANTS FOR CURRENT_USER()").fetch_all(pool).await.unwrap_or_default();
+                if grants.iter().any(|g| mysql_grant_is_privileged(g)) {
+                    probe.detail.push_str(PRIVILEGED);
+                }
+                Ok(probe)
             }
         }
     }
@@ -106,5 +137,19 @@ pub async fn find_agno_schemas(cfg: &crate::StoreConfig) -> Result<Vec<String>> 
             .await
             .map_err(StoreError::query("look for Agno tables"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mysql_grant_is_privileged as privileged;
+
+    #[test]
+    fn mysql_grants() {
+        assert!(privileged("GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION"));
+        assert!(privileged("GRANT SELECT, FILE ON *.* TO `u`@`%`"));
+        assert!(!privileged("GRANT SELECT ON `ai`.* TO `tracedeck_ro`@`%`"));
+        assert!(!privileged("GRANT USAGE ON *.* TO `tracedeck_ro`@`%` IDENTIFIED BY PASSWORD '*X'"));
+        assert!(!privileged("GRANT PROXY ON ''@'%' TO 'root'@'localhost' WITH GRANT OPTION"));
     }
 }

@@ -3,7 +3,8 @@
 //! run list and trace views reload), the password prompt, and the status bar saying which
 //! connection/database is open, whether it records, and whether live updates flow.
 
-import { lazy, Suspense, useRef } from "react";
+import { lazy, Suspense, useRef, useState } from "react";
+import { AboutPanel } from "./About";
 import { AgentsPage } from "../features/agents/components/AgentsPage";
 import { ComparePage } from "../features/compare/components/ComparePage";
 import { ConnectionSwitcher, EnvBadge, ReadOnlyBadge } from "../features/connections/components/ConnectionBadge";
@@ -32,7 +33,8 @@ const NAV: { label: string; to: Route; pages: Route["page"][] }[] = [
 
 function TopBar() {
   const { route } = useRouter();
-  const { theme, setTheme } = useAppData();
+  const { theme, setTheme, status } = useAppData();
+  const [about, setAbout] = useState(false);
   return (
     <header className="topbar">
       <span className="brand">Tracedeck</span>
@@ -53,6 +55,10 @@ function TopBar() {
           <option value="dark">Dark</option>
         </select>
       </label>
+      <button type="button" className="btn" onClick={() => setAbout(true)} disabled={status === null} data-testid="about-open">
+        About
+      </button>
+      {about && status !== null && <AboutPanel status={status} onClose={() => setAbout(false)} />}
     </header>
   );
 }
