@@ -10,4 +10,4 @@ mkdir -p "$tmp/run" && chmod 700 "$tmp/run"
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export HOME="$tmp" XDG_DATA_HOME="$tmp/data" XDG_RUNTIME_DIR="$tmp/run"
 cd "$root"
-dbus-run-session -- bash -c 'echo -n unlock | gnome-keyring-daemon --unlock --components=secrets >/dev/null && cargo test -q -p tracedeck-api --test keyring '"${FEATURES:-}"' -- --ignored'
+dbus-run-session -- bash -c 'echo -n unlock | gnome-keyring-daemon --unlock --components=secrets >/dev/null && cargo test -q --workspace --test keyring '"${FEATURES:-}"' -- --ignored'

@@ -52,6 +52,8 @@ pub fn run() -> anyhow::Result<()> {
     let service = tauri::async_runtime::block_on(App::start(cfg)).context("starting Tracedeck")?;
     // Logs go to stderr and to a daily-rotated file in the data dir (a week is kept), so a
     // problem in the installed app can be looked at afterwards.
+    // Created first: the appender prunes old files at start and complains about a missing dir.
+    std::fs::create_dir_all(&logs).with_context(|| format!("creating {}", logs.display()))?;
     let file = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("tracedeck")

@@ -44,7 +44,11 @@ export async function runList({ page, url, shot }) {
 export async function filters({ page }) {
   await page.getByLabel("User", { exact: true }).fill("bob");
   await page.waitForFunction(() => location.hash.includes("user=bob"));
-  await page.waitForFunction(() => [...document.querySelectorAll(".run-row")].every((r) => r.children[4]?.textContent === "bob"));
+  // Non-empty: while the filtered page loads the list is briefly empty (and `every` is true).
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll(".run-row")];
+    return rows.length > 5 && rows.every((r) => r.children[4]?.textContent === "bob");
+  });
   assert((await rowsUsers(page)).length > 5, "bob has runs");
   await page.locator("form[role=search]").getByLabel("Status").selectOption("error");
   await page.waitForFunction(() => location.hash.includes("status=error"));

@@ -136,7 +136,7 @@ export function RunTable({ rows, hasMore, loadingMore, fresh, shift, selected, o
             );
           })}
         </div>
-        {rows.length > 0 && <div className="list-foot">{loadingMore ? "Loading more…" : hasMore ? "" : `${rows.length} runs`}</div>}
+        {rows.length > 0 && <div className="list-foot">{loadingMore ? "Loading more…" : hasMore ? "" : `${rows.length} ${rows.length === 1 ? "run" : "runs"}`}</div>}
       </div>
     </div>
   );
