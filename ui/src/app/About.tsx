@@ -33,7 +33,7 @@ export function AboutPanel({ status, onClose }: { status: AppStatus; onClose: ()
           <Row label="Connection" value={status.connection === null ? null : `${status.connection.name} [${status.connection.env}]`} />
           <Row label="Data folder" value={status.data_dir} testId="about-data-dir" />
           <Row label="Settings database" value={status.settings_db} />
-          <Row label="Logs" value={status.log_dir} testId="about-log-dir" />
+          <Row label="Logs" value={status.log_dir ?? "standard error of `tracedeck serve` (no log file)"} testId="about-log-dir" />
           <Row label="Config folder" value={status.config_dir} />
           <Row label="Agents file" value={status.agents_config} />
           <Row label="OTLP endpoint" value={status.otlp_endpoint} testId="about-otlp" />
