@@ -18,7 +18,7 @@ import { errorRange, pickSql, type Range } from "../model/statement";
 import type { Dialect, HistoryEntry, SavedQuery, SavedQueryDraft } from "../model/types";
 import { HistoryPanel } from "./HistoryPanel";
 import { QueryDialog } from "./QueryDialog";
-import { session, useQuerySession } from "./querySession";
+import { session, TIME_LIMITS, useQuerySession } from "./querySession";
 import { ResultPanel } from "./ResultPanel";
 import { SavedQueries } from "./SavedQueries";
 import { SqlEditor, type EditorApi } from "./SqlEditor";
@@ -35,7 +35,7 @@ export function ConsolePage() {
   const { active, supported } = useConnections();
   const { navigate } = useRouter();
   const state = useQuerySession();
-  const { run, pageSize, open, textVersion } = state;
+  const { run, pageSize, timeLimitMs, open, textVersion } = state;
   const connection = supported === true ? (active?.id ?? null) : null;
   const dialect = active?.dialect ?? backendDialect(status?.database.backend);
   const schema = useSchema(connection);
@@ -149,6 +149,16 @@ export function ConsolePage() {
         <button type="button" className="btn small" onClick={() => setDialog({ name: "", folder: open?.folder ?? "", description: "", sql: session.getText() })}>
           Save as…
         </button>
+        <label className="muted" title="The statement's time limit; it also bounds how long “load more” can follow a result">
+          Limit{" "}
+          <select className="input" aria-label="Time limit" value={timeLimitMs} onChange={(e) => session.setTimeLimit(Number(e.target.value))}>
+            {TIME_LIMITS.map((ms) => (
+              <option key={ms} value={ms}>
+                {ms < 60_000 ? `${ms / 1000} s` : ms < 3_600_000 ? `${ms / 60_000} min` : `${ms / 3_600_000} h`}
+              </option>
+            ))}
+          </select>
+        </label>
         {open !== null && (
           <span className="muted" data-testid="open-query">
             {open.builtin ? "library: " : ""}

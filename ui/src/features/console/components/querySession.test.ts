@@ -25,7 +25,7 @@ describe("the console's query session", () => {
     ipc.runSql.mockResolvedValueOnce(page(0, 500, true));
     s.run("SELECT 1", 0, "pg");
     expect(s.getSnapshot().run?.status).toBe("running");
-    expect(ipc.runSql).toHaveBeenCalledWith({ connection: "pg", query_id: expect.any(String), sql: "SELECT 1", limit: 500, timeout_ms: null }, expect.any(AbortSignal));
+    expect(ipc.runSql).toHaveBeenCalledWith({ connection: "pg", query_id: expect.any(String), sql: "SELECT 1", limit: 500, timeout_ms: 30000 }, expect.any(AbortSignal));
     await flush();
     expect(s.getSnapshot().run).toMatchObject({ status: "paused", queryId: "q1", serverMs: 2 });
     expect(s.getSnapshot().run?.rows.length).toBe(500);

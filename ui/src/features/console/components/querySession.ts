@@ -12,6 +12,9 @@ import type { Cell, Column, HistoryEntry, QueryPage, SavedQuery } from "../model
 /** Rows kept in memory; beyond, "export all" gets the rest. */
 export const MAX_ROWS = 200_000;
 export const PAGE_SIZES = [500, 5_000, 50_000] as const;
+/** Statement time limits offered (ms). It also bounds how long "load more" can follow a
+ *  result, since rows are read from the server as they are paged. */
+export const TIME_LIMITS = [30_000, 120_000, 600_000, 3_600_000] as const;
 
 export type RunStatus = "running" | "more" | "paused" | "done" | "error" | "cancelled";
 
@@ -38,6 +41,7 @@ export type Run = {
 type State = {
   run: Run | null;
   pageSize: number;
+  timeLimitMs: number;
   historyVersion: number;
   localHistory: HistoryEntry[];
   /** The saved query the editor holds (to update it in place), if any. */
@@ -57,6 +61,15 @@ function storedText(): string {
   }
 }
 
+function storedTimeLimit(): number {
+  try {
+    const n = Number(localStorage.getItem("tracedeck.console.timeLimitMs"));
+    return (TIME_LIMITS as readonly number[]).includes(n) ? n : TIME_LIMITS[0];
+  } catch {
+    return TIME_LIMITS[0];
+  }
+}
+
 function storedPageSize(): number {
   try {
     const n = Number(localStorage.getItem("tracedeck.console.pageSize"));
@@ -67,7 +80,7 @@ function storedPageSize(): number {
 }
 
 export class QuerySession {
-  private state: State = { run: null, pageSize: storedPageSize(), historyVersion: 0, localHistory: [], open: null, textVersion: 0 };
+  private state: State = { run: null, pageSize: storedPageSize(), timeLimitMs: storedTimeLimit(), historyVersion: 0, localHistory: [], open: null, textVersion: 0 };
   private text = storedText();
   private saveTimer: number | null = null;
   private listeners = new Set<() => void>();
@@ -132,6 +145,15 @@ export class QuerySession {
     this.set({ pageSize: n });
   }
 
+  setTimeLimit(ms: number) {
+    try {
+      localStorage.setItem("tracedeck.console.timeLimitMs", String(ms));
+    } catch {
+      /* not remembered */
+    }
+    this.set({ timeLimitMs: ms });
+  }
+
   run(sql: string, offset: number, connection: string | null) {
     this.close();
     const seq = ++this.seq;
@@ -143,7 +165,7 @@ export class QuerySession {
     const run: Run = { seq, status: "running", sql, offset, connection, columns: [], rows: [], version: 0, queryId, rowsAffected: null, serverMs: null, wallMs: null, error: null };
     this.set({ run });
     markSqlRun(seq);
-    runSql({ connection, query_id: queryId, sql, limit: this.state.pageSize, timeout_ms: null }, abort.signal)
+    runSql({ connection, query_id: queryId, sql, limit: this.state.pageSize, timeout_ms: this.state.timeLimitMs }, abort.signal)
       .then((page) => {
         const cur = this.state.run;
         if (cur === null || cur.seq !== seq || cur.status !== "running") {
