@@ -175,10 +175,13 @@ async fn postgres() {
     {
         use sqlx::Connection;
         let mut c = sqlx::PgConnection::connect(&tracedeck_tests::backends::pg_url()).await.expect("pg");
-        sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE \"{0}\".agno_traces; ANALYZE \"{0}\".agno_spans", db.name)))
-            .execute(&mut c)
-            .await
-            .expect("analyze");
+        // One statement per query: sqlx 0.9 prepares every query.
+        for table in ["agno_traces", "agno_spans"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE \"{}\".{table}", db.name)))
+                .execute(&mut c)
+                .await
+                .expect("analyze");
+        }
     }
     list_benches("postgres", &store, &big).await;
     store.close().await;
