@@ -2,6 +2,7 @@
 //! files, PostgreSQL and MariaDB servers, each test in its own database/schema), agent-shaped
 //! span generators, and helpers to copy the read-only Agno fixtures.
 
+pub mod agno;
 pub mod backends;
 pub mod generate;
 

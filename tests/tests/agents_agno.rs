@@ -6,35 +6,13 @@
 
 mod agents_support;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use agents_support::{Recorder, request, runtime};
 use serde_json::Value;
 use tracedeck_agents::{RunOutcome, RuntimeOptions};
 use tracedeck_store::{Backend, Store, StoreConfig};
 use tracedeck_tests::backends::{TestDb, pg_url};
 
-fn agno_python() -> Option<PathBuf> {
-    let p = std::env::var_os("TRACEDECK_AGNO_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/agno-venv/bin/python"));
-    if p.exists() {
-        return Some(p);
-    }
-    if tracedeck_tests::in_ci() {
-        panic!("Agno venv missing at {} under CI=true (run scripts/agno-venv.sh)", p.display());
-    }
-    eprintln!("SKIP: no Agno venv at {} (run scripts/agno-venv.sh)", p.display());
-    None
-}
-
-fn agno_read(py: &Path, args: &[&str]) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("compat/agno_read.py");
-    let out = Command::new(py).arg(script).args(args).env("PYTHONDONTWRITEBYTECODE", "1").output().expect("run python");
-    assert!(out.status.success(), "agno_read.py failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("agno_read.py JSON")
-}
+use tracedeck_tests::agno::{python as agno_python, read as agno_read};
 
 /// A team run, an agent run with a failing tool and a plain agent run.
 async fn record(cfg: &StoreConfig) -> (Store, Vec<RunOutcome>) {
