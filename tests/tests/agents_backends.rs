@@ -4,31 +4,12 @@
 
 mod agents_support;
 
-use agents_support::{Recorder, attr, one, request, runtime, shape};
+use agents_support::{DEMO_TEAM_SHAPE, Recorder, attr, one, request, runtime, shape};
 use serde_json::json;
 use tracedeck_agents::{RunStatus, RuntimeOptions};
 use tracedeck_model::TraceStatus;
 use tracedeck_store::Backend;
 use tracedeck_tests::backends::TestDb;
-
-const TEAM_SHAPE: &str = "Travel_Team.run [AGENT] OK
-  ScriptedModel.invoke [LLM] OK
-  delegate_task_to_member [TOOL] OK
-    Weather_Agent.run [AGENT] OK
-      ScriptedModel.invoke [LLM] OK
-      get_weather [TOOL] OK
-      ScriptedModel.invoke [LLM] OK
-  delegate_task_to_member [TOOL] OK
-    Researcher_Agent.run [AGENT] OK
-      pre_hook.redact_pii [GUARDRAIL] OK
-      pre_hook.max_length [GUARDRAIL] OK
-      ScriptedModel.invoke [LLM] OK
-      search_knowledge [TOOL] OK
-        demo.search [RETRIEVER] OK
-      ScriptedModel.invoke [LLM] OK
-      post_hook.max_length [GUARDRAIL] OK
-  ScriptedModel.invoke [LLM] OK
-";
 
 async fn runs_on(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else { return };
@@ -38,7 +19,7 @@ async fn runs_on(backend: Backend) {
     let o = rec.run(&rt, request("travel", "Plan a trip to Rome", "dave", "sess-dave-1")).await;
     assert_eq!(o.status, RunStatus::Ok, "{o:?}");
     let d = rec.trace(&o.trace_id).await;
-    assert_eq!(shape(&d), TEAM_SHAPE, "{backend}");
+    assert_eq!(shape(&d), DEMO_TEAM_SHAPE, "{backend}");
     let t = &d.trace;
     assert_eq!((t.team_id.as_deref(), t.agent_id.as_deref()), (Some("travel"), None));
     assert_eq!(

@@ -8,7 +8,7 @@ mod agents_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use agents_support::{Recorder, attr, attrs, children, named, one, request, runtime, shape};
+use agents_support::{DEMO_TEAM_SHAPE, Recorder, attr, attrs, children, named, one, request, runtime, shape};
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use tracedeck_agents::{RunStatus, RuntimeOptions, Tool, ToolContext, ToolError};
@@ -274,27 +274,7 @@ async fn team_coordinate_delegations_parent_member_runs() {
     let o = rec.run(&rt, request("travel", "Plan a trip to Rome", "dave", "sess-dave-1")).await;
     assert_eq!(o.status, RunStatus::Ok, "{o:?}");
     let d = rec.trace(&o.trace_id).await;
-    assert_eq!(
-        shape(&d),
-        "Travel_Team.run [AGENT] OK
-  ScriptedModel.invoke [LLM] OK
-  delegate_task_to_member [TOOL] OK
-    Weather_Agent.run [AGENT] OK
-      ScriptedModel.invoke [LLM] OK
-      get_weather [TOOL] OK
-      ScriptedModel.invoke [LLM] OK
-  delegate_task_to_member [TOOL] OK
-    Researcher_Agent.run [AGENT] OK
-      pre_hook.redact_pii [GUARDRAIL] OK
-      pre_hook.max_length [GUARDRAIL] OK
-      ScriptedModel.invoke [LLM] OK
-      search_knowledge [TOOL] OK
-        demo.search [RETRIEVER] OK
-      ScriptedModel.invoke [LLM] OK
-      post_hook.max_length [GUARDRAIL] OK
-  ScriptedModel.invoke [LLM] OK
-"
-    );
+    assert_eq!(shape(&d), DEMO_TEAM_SHAPE);
     let t = &d.trace;
     assert_eq!(
         (t.name.as_str(), t.team_id.as_deref(), t.agent_id.as_deref()),

@@ -122,6 +122,26 @@ pub fn children<'a>(d: &'a TraceDetail, parent: &Span) -> Vec<&'a Span> {
 }
 
 /// The tree as indented `name [KIND] STATUS` lines, children by start time.
+/// The tree of the demo team's "Plan a trip to …" run, as [`shape`] prints it.
+pub const DEMO_TEAM_SHAPE: &str = "Travel_Team.run [AGENT] OK
+  ScriptedModel.invoke [LLM] OK
+  delegate_task_to_member [TOOL] OK
+    Weather_Agent.run [AGENT] OK
+      ScriptedModel.invoke [LLM] OK
+      get_weather [TOOL] OK
+      ScriptedModel.invoke [LLM] OK
+  delegate_task_to_member [TOOL] OK
+    Researcher_Agent.run [AGENT] OK
+      pre_hook.redact_pii [GUARDRAIL] OK
+      pre_hook.max_length [GUARDRAIL] OK
+      ScriptedModel.invoke [LLM] OK
+      search_knowledge [TOOL] OK
+        demo.search [RETRIEVER] OK
+      ScriptedModel.invoke [LLM] OK
+      post_hook.max_length [GUARDRAIL] OK
+  ScriptedModel.invoke [LLM] OK
+";
+
 pub fn shape(d: &TraceDetail) -> String {
     fn walk(d: &TraceDetail, s: &Span, depth: usize, out: &mut String) {
         out.push_str(&format!("{}{} [{}] {}\n", "  ".repeat(depth), s.name, s.kind.as_str(), s.status_code.as_str()));
