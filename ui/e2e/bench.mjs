@@ -5,6 +5,7 @@
 // Prints a table; with BENCH_STRICT=1 exits non-zero when a target is missed.
 
 import { cleanup, launchBrowser, startTracedeck, uiUrl, watchdog, BIN } from "./lib/harness.mjs";
+import { scrollFrames } from "./lib/perf.mjs";
 import { agentRun, bigTrace, postSpans, waitForWritten } from "./lib/otlp.mjs";
 
 watchdog(Number(process.env.BENCH_TIMEOUT_MS ?? 900_000), "bench");
@@ -37,30 +38,6 @@ async function openFromList(page, url, traceId) {
     { timeout: 120_000, polling: 50 },
   );
   return h.jsonValue();
-}
-
-async function scrollFrames(page, frames = 120, stepPx = 1200) {
-  return page.evaluate(
-    ({ frames, stepPx }) =>
-      new Promise((resolve) => {
-        const el = document.querySelector("[data-testid=span-tree]");
-        const deltas = [];
-        let last = performance.now();
-        let n = 0;
-        const tick = (t) => {
-          deltas.push(t - last);
-          last = t;
-          el.scrollTop += stepPx;
-          if (++n < frames) requestAnimationFrame(tick);
-          else resolve(deltas.slice(1));
-        };
-        requestAnimationFrame((t) => {
-          last = t;
-          requestAnimationFrame(tick);
-        });
-      }),
-    { frames, stepPx },
-  );
 }
 
 async function timeClick(page, button, predicate) {
@@ -101,7 +78,7 @@ try {
     const runs = [];
     for (let r = 0; r < REPEAT; r++) runs.push(await openFromList(page, url, t.traceId));
     const med = (k) => median(runs.map((x) => x[k] ?? NaN));
-    const frames = await scrollFrames(page);
+    const { deltas: frames } = await scrollFrames(page, "[data-testid=span-tree]", 120, 1200);
     const collapse = await timeClick(page, "Collapse all", () => document.querySelectorAll(".tree-row").length === 1);
     const expand = await timeClick(page, "Expand all", () => document.querySelectorAll(".tree-row").length > 1);
     const q0 = Date.now();

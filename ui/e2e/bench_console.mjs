@@ -12,6 +12,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cleanup, launchBrowser, onCleanup, startTracedeck, uiUrl, watchdog, BIN } from "./lib/harness.mjs";
+import { scrollFrames } from "./lib/perf.mjs";
 import { installContractMock } from "./lib/contractMock.mjs";
 import { hasConnectionsApi, hasSqlApi, setEditor } from "./scenarios_console.mjs";
 
@@ -39,30 +40,6 @@ async function firstRows(page) {
   await page.waitForFunction(() => (document.querySelector("[data-testid=result-summary]")?.textContent ?? "").startsWith("500 rows"));
   const server = Number(await page.getAttribute("[data-testid=result-summary]", "data-server-ms"));
   return { ms, server };
-}
-
-async function scrollFrames(page, frames = 150, stepPx = 2400) {
-  return page.evaluate(
-    ({ frames, stepPx }) =>
-      new Promise((resolve) => {
-        const el = document.querySelector("[data-testid=result-scroll]");
-        const deltas = [];
-        let last = performance.now();
-        let n = 0;
-        const tick = (t) => {
-          deltas.push(t - last);
-          last = t;
-          el.scrollTop += stepPx;
-          if (++n < frames) requestAnimationFrame(tick);
-          else resolve({ deltas: deltas.slice(1), end: el.scrollTop, rows: document.querySelectorAll(".rg-row").length });
-        };
-        requestAnimationFrame((t) => {
-          last = t;
-          requestAnimationFrame(tick);
-        });
-      }),
-    { frames, stepPx },
-  );
 }
 
 let failed = false;
@@ -120,7 +97,8 @@ try {
   }
   out.loads = loads;
   out.loaded = await page.evaluate(() => document.querySelector("[data-testid=result-summary]")?.textContent ?? "");
-  out.scroll = await scrollFrames(page);
+  out.scroll = await scrollFrames(page, "[data-testid=result-scroll]", 150, 2400);
+  out.scroll.rows = await page.evaluate(() => document.querySelectorAll(".rg-row").length);
   // Jump to the end and back (the scrollbar drag case).
   out.jump = await page.evaluate(
     () =>
