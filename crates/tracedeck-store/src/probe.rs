@@ -79,14 +79,11 @@ impl Store {
             }
             Store::MySql(s) => {
                 let pool = s.pool();
-                let flag: i64 = match sqlx::query_scalar("SELECT @@session.transaction_read_only").fetch_one(pool).await
-                {
-                    Ok(v) => v,
-                    Err(_) => sqlx::query_scalar("SELECT @@session.tx_read_only")
-                        .fetch_one(pool)
-                        .await
-                        .map_err(StoreError::query("read tx_read_only"))?,
-                };
+                let mut conn = pool.acquire().await.map_err(StoreError::query("acquire a probe connection"))?;
+                let flag = crate::mysql::session_read_only(&mut conn)
+                    .await
+                    .map_err(StoreError::query("read transaction_read_only"))?;
+                drop(conn);
                 let traces = s.traces_table_sql();
                 // Inserts nothing even when allowed; a read-only session refuses it outright.
                 let write =

@@ -80,24 +80,13 @@ async fn prepare_session(conn: &mut MySqlConnection, opts: &ConsoleOptions, mari
     } else {
         format!("SET SESSION max_execution_time = {}; ", opts.timeout.as_millis().max(1))
     };
+    if !limit.is_empty() {
+        conn.execute(AssertSqlSafe(limit)).await?;
+    }
     if !opts.read_only {
-        if !limit.is_empty() {
-            conn.execute(AssertSqlSafe(limit)).await?;
-        }
         return Ok(());
     }
-    conn.execute(AssertSqlSafe(format!("SET SESSION TRANSACTION READ ONLY; {limit}"))).await?;
-    // MySQL 8 and MariaDB ≥ 11.1 call it transaction_read_only, older MariaDB tx_read_only.
-    let on: i64 = match sqlx::query_scalar("SELECT CAST(@@session.transaction_read_only AS SIGNED)")
-        .fetch_one(&mut *conn)
-        .await
-    {
-        Ok(v) => v,
-        Err(_) => sqlx::query_scalar("SELECT CAST(@@session.tx_read_only AS SIGNED)").fetch_one(&mut *conn).await?,
-    };
-    if on != 1 {
-        return Err(sqlx::Error::Configuration("the server did not make the session read-only".into()));
-    }
+    crate::mysql::make_read_only(conn).await?;
     conn.execute("START TRANSACTION READ ONLY").await?;
     Ok(())
 }

@@ -76,19 +76,19 @@ fn scrub(cfg: &StoreConfig, msg: String) -> String {
     out
 }
 
-/// Makes every transaction of this session read-only and checks that the server agreed:
-/// MySQL 8 and MariaDB ≥ 11.1 name the variable `transaction_read_only`, older MariaDB
-/// `tx_read_only`.
-async fn make_read_only(conn: &mut MySqlConnection) -> std::result::Result<(), sqlx::Error> {
+/// The session's read-only flag (1 when on): MySQL 8 and MariaDB ≥ 11.1 name the variable
+/// `transaction_read_only`, older MariaDB `tx_read_only`.
+pub(crate) async fn session_read_only(conn: &mut MySqlConnection) -> std::result::Result<i64, sqlx::Error> {
+    match sqlx::query_scalar("SELECT CAST(@@session.transaction_read_only AS SIGNED)").fetch_one(&mut *conn).await {
+        Ok(v) => Ok(v),
+        Err(_) => sqlx::query_scalar("SELECT CAST(@@session.tx_read_only AS SIGNED)").fetch_one(&mut *conn).await,
+    }
+}
+
+/// Makes every transaction of this session read-only and checks that the server agreed.
+pub(crate) async fn make_read_only(conn: &mut MySqlConnection) -> std::result::Result<(), sqlx::Error> {
     conn.execute("SET SESSION TRANSACTION READ ONLY").await?;
-    let on: i64 = match sqlx::query_scalar("SELECT CAST(@@session.transaction_read_only AS SIGNED)")
-        .fetch_one(&mut *conn)
-        .await
-    {
-        Ok(v) => v,
-        Err(_) => sqlx::query_scalar("SELECT CAST(@@session.tx_read_only AS SIGNED)").fetch_one(&mut *conn).await?,
-    };
-    if on != 1 {
+    if session_read_only(conn).await? != 1 {
         return Err(sqlx::Error::Configuration("the server did not make the session read-only".into()));
     }
     Ok(())
