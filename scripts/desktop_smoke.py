@@ -54,32 +54,29 @@ def tree_pids(root_pid):
     return pids
 
 
-def pss_kb(root_pid):
-    """Proportional set size of the process tree: shared pages (WebKit's libraries, loaded by
-    every helper process) are counted once in total instead of once per process."""
+def proc_sum_kb(root_pid, file, field):
+    """Sum of one `/proc/<pid>/<file>` field (in kB) over the process tree."""
     total = 0
     for p in tree_pids(root_pid):
         try:
-            for line in open(f"/proc/{p}/smaps_rollup"):
-                if line.startswith("Pss:"):
+            for line in open(f"/proc/{p}/{file}"):
+                if line.startswith(field):
                     total += int(line.split()[1])
         except OSError:
             pass
     return total
+
+
+def pss_kb(root_pid):
+    """Proportional set size of the process tree: shared pages (WebKit's libraries, loaded by
+    every helper process) are counted once in total instead of once per process."""
+    return proc_sum_kb(root_pid, "smaps_rollup", "Pss:")
 
 
 def rss_kb(root_pid):
     """RSS of a process and all its descendants (WebKit runs helper processes); shared
     libraries count once per process, so this overstates what the tree really uses."""
-    total = 0
-    for p in tree_pids(root_pid):
-        try:
-            for line in open(f"/proc/{p}/status"):
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
+    return proc_sum_kb(root_pid, "status", "VmRSS:")
 
 
 def find_app_pid(app):
