@@ -383,17 +383,14 @@ impl App {
     ) -> ApiResult<(tracedeck_store::console::Query, tracedeck_store::console::ExportFormat)> {
         let format = console::export_format(&req.format)?;
         let (store, conn, read_only) = self.console_target(req.connection.as_deref()).await?;
-        let sql = crate::library::expand(&req.sql, &console::target(&store))?;
-        let opts = tracedeck_store::console::ConsoleOptions { timeout: console::MAX_TIMEOUT, read_only };
         let settings = self.0.connections.settings();
         let logged = format!("-- export ({})\n{}", req.format, req.sql);
-        match store.console_query(&sql, opts).await {
-            Ok(q) => {
+        match console::start(&store, &req.sql, read_only, console::MAX_TIMEOUT).await {
+            Ok((q, _)) => {
                 console::record_history(settings, &conn, &logged, 0.0, None, None).await;
                 Ok((q, format))
             }
             Err(e) => {
-                let e = ApiError::from(e);
                 console::record_history(settings, &conn, &logged, 0.0, None, Some(e.to_string())).await;
                 Err(e)
             }

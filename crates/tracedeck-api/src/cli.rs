@@ -602,11 +602,7 @@ async fn sql_cmd(
     let timeout = std::time::Duration::from_secs_f64(timeout.max(0.001));
     if let Some(format) = export {
         let format = crate::console::export_format(format)?;
-        let expanded = crate::library::expand(sql, &crate::console::target(store))?;
-        let q = store
-            .console_query(&expanded, tracedeck_store::console::ConsoleOptions { timeout, read_only })
-            .await
-            .map_err(crate::error::ApiError::from)?;
+        let (q, _) = crate::console::start(store, sql, read_only, timeout).await?;
         let rows = tracedeck_store::console::export(q, format, tokio::io::stdout())
             .await
             .map_err(crate::error::ApiError::from)?;
