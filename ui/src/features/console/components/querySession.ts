@@ -61,26 +61,29 @@ function storedText(): string {
   }
 }
 
-function storedTimeLimit(): number {
+/** A remembered choice from `allowed` (localStorage), else the first of them. */
+function storedChoice(key: string, allowed: readonly number[]): number {
   try {
-    const n = Number(localStorage.getItem("tracedeck.console.timeLimitMs"));
-    return (TIME_LIMITS as readonly number[]).includes(n) ? n : TIME_LIMITS[0];
+    const n = Number(localStorage.getItem(key));
+    return allowed.includes(n) ? n : allowed[0]!;
   } catch {
-    return TIME_LIMITS[0];
+    return allowed[0]!;
   }
 }
 
-function storedPageSize(): number {
+function remember(key: string, n: number) {
   try {
-    const n = Number(localStorage.getItem("tracedeck.console.pageSize"));
-    return (PAGE_SIZES as readonly number[]).includes(n) ? n : PAGE_SIZES[0];
+    localStorage.setItem(key, String(n));
   } catch {
-    return PAGE_SIZES[0];
+    /* not remembered */
   }
 }
+
+const PAGE_SIZE_KEY = "tracedeck.console.pageSize";
+const TIME_LIMIT_KEY = "tracedeck.console.timeLimitMs";
 
 export class QuerySession {
-  private state: State = { run: null, pageSize: storedPageSize(), timeLimitMs: storedTimeLimit(), historyVersion: 0, localHistory: [], open: null, textVersion: 0 };
+  private state: State = { run: null, pageSize: storedChoice(PAGE_SIZE_KEY, PAGE_SIZES), timeLimitMs: storedChoice(TIME_LIMIT_KEY, TIME_LIMITS), historyVersion: 0, localHistory: [], open: null, textVersion: 0 };
   private text = storedText();
   private saveTimer: number | null = null;
   private listeners = new Set<() => void>();
@@ -137,20 +140,12 @@ export class QuerySession {
   }
 
   setPageSize(n: number) {
-    try {
-      localStorage.setItem("tracedeck.console.pageSize", String(n));
-    } catch {
-      /* not remembered */
-    }
+    remember(PAGE_SIZE_KEY, n);
     this.set({ pageSize: n });
   }
 
   setTimeLimit(ms: number) {
-    try {
-      localStorage.setItem("tracedeck.console.timeLimitMs", String(ms));
-    } catch {
-      /* not remembered */
-    }
+    remember(TIME_LIMIT_KEY, ms);
     this.set({ timeLimitMs: ms });
   }
 
