@@ -223,15 +223,8 @@ fn connection_test_verifies_read_only_and_flags_a_superuser() {
     let dir = tempfile::tempdir().unwrap();
     let schema = format!("td_test_cli_{}", std::process::id());
     let url = format!("postgres://postgres@127.0.0.1:5432/postgres?schema={schema}");
-    let tracedeck = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_tracedeck"))
-            .args(args)
-            .env("TRACEDECK_DATA_DIR", dir.path().join("data"))
-            .env("TRACEDECK_CONFIG_DIR", dir.path().join("config"))
-            .env_remove("TRACEDECK_DB")
-            .output()
-            .unwrap()
-    };
+    let data = dir.path().join("data");
+    let tracedeck = |args: &[&str]| tracedeck(&data, args);
     ok(&tracedeck(&["db", "init", &url]));
     ok(&tracedeck(&["connections", "add", "pg", &url, "--read-only", "--env", "production"]));
     let out = ok(&tracedeck(&["connections", "test", "pg"]));
