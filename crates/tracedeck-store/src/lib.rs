@@ -19,10 +19,12 @@ pub mod batch;
 pub(crate) mod common;
 pub mod config;
 pub mod console;
+pub mod lane;
 mod migrate;
 pub mod mysql;
 pub mod postgres;
 pub mod probe;
+pub mod read;
 pub mod settings;
 pub mod spool;
 pub mod sqlite;
@@ -33,6 +35,9 @@ use tracedeck_model::{PageRequest, Span, SpanRow, StatRow, StatsGroupBy, TraceDe
 
 pub use config::{Backend, StoreConfig};
 pub use console::{Canceller, ConsoleError, ConsoleOptions, ExportFormat, Query, export};
+pub use lane::Lane;
+pub use read::catalog::Suggestion;
+pub use read::plan::Col;
 pub use writer::{Writer, WriterConfig, WriterStats};
 
 /// Errors of the store. Messages never contain passwords or SQL text.
@@ -60,6 +65,9 @@ pub enum StoreError {
     },
     #[error("invalid argument: {0}")]
     Invalid(String),
+    /// A read ran past its lane's budget and the database stopped it.
+    #[error("{action} took longer than its {} s budget and was stopped in the database; narrow the filters or the time range", .budget.as_secs())]
+    TimedOut { action: &'static str, budget: std::time::Duration },
 }
 
 impl StoreError {
@@ -226,6 +234,12 @@ impl Store {
 
     pub async fn get_span(&self, span_id: &str) -> Result<Option<Span>> {
         dispatch!(self, s => s.get_span(span_id).await)
+    }
+
+    /// Filter suggestions for `col` starting with `prefix`, from the traces table's indexes
+    /// (cached; never a scan of spans).
+    pub async fn suggest(&self, col: Col, prefix: &str) -> Result<Vec<Suggestion>> {
+        dispatch!(self, s => s.suggest(col, prefix).await)
     }
 
     pub async fn trace_stats(&self, by: StatsGroupBy, filter: &TraceFilter) -> Result<Vec<StatRow>> {

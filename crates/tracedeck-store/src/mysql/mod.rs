@@ -4,11 +4,13 @@
 //!
 //! Every table is qualified as `` `schema`.`table` `` so the URL needs no database path. One
 //! pool serves reads and writes (the server does the isolation); a read-only store marks each
-//! session `READ ONLY` when it connects and checks that the server took it, so writes fail in
+//! session `READ ONLY` when it connects; reads run on two more pools, one per [`Lane`] (see
+//! `conn.rs`) and checks that the server took it, so writes fail in
 //! the database, not only in Tracedeck. Tables are created through the embedded migrations
 //! only when absent; a database holding Agno's tables without `tracedeck_migrations` was made
 //! by someone else and is used exactly as it is.
 
+mod conn;
 mod read;
 mod write;
 
@@ -16,6 +18,7 @@ mod write;
 mod tests;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -23,13 +26,16 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlPoolOpti
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor, Row};
 
 use crate::config::{DEFAULT_SCHEMA, validate_ident};
+use crate::lane::Lane;
 use crate::migrate::{self, MIGRATIONS_TABLE};
+use crate::read::Indexes;
+use crate::read::catalog::Catalog;
 use crate::{Backend, OpenOptions, Origin, Result, SchemaReport, StoreConfig, StoreError, StoreInfo};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/mysql");
 
-/// Connections per store: the writer uses one at a time, the rest serve concurrent readers.
-const MAX_CONNECTIONS: u32 = 8;
+/// Connections of the writer and housekeeping pool (reads have their own pools).
+const MAX_CONNECTIONS: u32 = 4;
 
 /// Qualified, quoted table names for SQL text.
 #[derive(Debug, Clone)]
@@ -46,9 +52,55 @@ pub struct MySqlStore {
     info: StoreInfo,
     schema: String,
     tables: Tables,
+    /// The writer and housekeeping.
     pool: MySqlPool,
+    /// Interactive reads (run list, trace, span, suggestions).
+    reader: MySqlPool,
+    /// Heavy reads (statistics, metrics, scans).
+    heavy: MySqlPool,
+    control: Arc<conn::Control>,
+    indexes: Indexes,
+    catalog: Arc<Catalog>,
     /// The server's `max_allowed_packet`: the largest statement (with its bound values) it takes.
     max_packet: usize,
+}
+
+/// A lazily connecting pool of `lane`: read-only sessions when the store is, each limited to
+/// the lane's budget.
+fn lane_pool(base: &MySqlConnectOptions, lane: Lane, read_only: bool) -> MySqlPool {
+    MySqlPoolOptions::new()
+        .max_connections(lane.connections())
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |conn, _meta| -> BoxFuture<'_, std::result::Result<(), sqlx::Error>> {
+            Box::pin(async move {
+                if read_only {
+                    make_read_only(conn).await?;
+                }
+                conn::limit_session(conn, lane).await
+            })
+        })
+        .connect_lazy_with(base.clone())
+}
+
+/// The traces table's plain column indexes, as `FORCE INDEX` names.
+async fn find_indexes(pool: &MySqlPool, schema: &str, table: &str) -> Result<Indexes> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT CAST(index_name AS CHAR), CAST(GROUP_CONCAT(column_name ORDER BY seq_in_index SEPARATOR ',') AS CHAR) \
+         FROM information_schema.statistics WHERE table_schema = ? AND table_name = ? \
+         GROUP BY index_name",
+    )
+    .bind(schema)
+    .bind(table)
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::query("list the traces table's indexes"))?;
+    let mut found = Indexes::default();
+    for (name, cols) in rows {
+        let cols: Vec<String> = cols.split(',').map(str::to_owned).collect();
+        found.add(format!("`{}`", name.replace('`', "``")), &cols);
+    }
+    Ok(found)
 }
 
 /// `` `schema`.`table` `` (names are validated identifiers, so backticks cannot occur).
@@ -253,12 +305,18 @@ impl MySqlStore {
             server_version: server_version(&pool).await?,
             notes,
         };
+        let indexes = find_indexes(&pool, &schema, &cfg.traces_table).await?;
         Ok(MySqlStore {
             cfg: cfg.clone(),
             info,
             schema,
             tables,
             pool,
+            reader: lane_pool(&base, Lane::Interactive, cfg.read_only),
+            heavy: lane_pool(&base, Lane::Heavy, cfg.read_only),
+            control: Arc::new(conn::Control::new(base)),
+            indexes,
+            catalog: Arc::default(),
             max_packet: usize::try_from(max_packet).unwrap_or(1 << 22).max(1 << 20),
         })
     }
@@ -319,6 +377,8 @@ impl MySqlStore {
     /// Closes the pool (waits for in-flight statements).
     pub async fn close(&self) {
         self.pool.close().await;
+        self.reader.close().await;
+        self.heavy.close().await;
     }
 }
 

@@ -10,10 +10,14 @@
 
 use sqlx::mysql::{MySqlArguments, MySqlRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
-use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage, TraceStatus};
+use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage};
 
 use super::MySqlStore;
 use crate::common::{self, INPUT_FETCH_CHARS, SpanAggregates, TraceRowData};
+use crate::lane::Lane;
+use crate::read::catalog::{Source, Suggestion, prefix_end};
+use crate::read::plan::{self, Col, Count, Shape};
+use crate::read::{Arg, Dialect, Flavor, Sql};
 use crate::{Result, StoreError};
 
 const TRACE_COLS: &str = "t.trace_id, t.name, t.status, t.start_time, t.end_time, t.run_id, t.session_id, \
@@ -81,6 +85,17 @@ where
     args.add(v).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
+fn bind_all(args: Vec<Arg>) -> Result<MySqlArguments> {
+    let mut a = MySqlArguments::default();
+    for v in args {
+        match v {
+            Arg::Text(t) => bind(&mut a, t)?,
+            Arg::Int(i) => bind(&mut a, i)?,
+        }
+    }
+    Ok(a)
+}
+
 fn text(r: &MySqlRow, i: usize) -> Option<String> {
     r.try_get::<Option<String>, _>(i).ok().flatten()
 }
@@ -128,86 +143,44 @@ fn float(r: &MySqlRow, i: usize) -> f64 {
 }
 
 impl MySqlStore {
-    /// `WHERE` conditions over traces `t` for a filter, binding into `args`.
-    fn filter_sql(&self, f: &TraceFilter, args: &mut MySqlArguments) -> Result<String> {
-        let spans = &self.tables.spans;
-        let mut w = vec![NO_FILTER.to_owned()];
-        let eq = [
-            ("t.user_id = ?", f.user_id.clone()),
-            ("t.session_id = ?", f.session_id.clone()),
-            ("t.agent_id = ?", f.agent_id.clone()),
-            ("t.team_id = ?", f.team_id.clone()),
-            ("t.workflow_id = ?", f.workflow_id.clone()),
-            ("t.run_id = ?", f.run_id.clone()),
-            ("t.start_time >= ?", f.since_us.map(common::time_bound)),
-            ("t.start_time < ?", f.until_us.map(common::time_bound)),
-        ];
-        for (cond, value) in eq {
-            if let Some(v) = value {
-                bind(args, v)?;
-                w.push(cond.to_owned());
-            }
+    fn dialect(&self) -> Dialect<'_> {
+        Dialect {
+            flavor: Flavor::MySql,
+            traces: &self.tables.traces,
+            spans: &self.tables.spans,
+            indexes: &self.indexes,
         }
-        if let Some(search) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            // LIKE's default escape character is `\`, which `like_pattern` uses. Both sides are
-            // lowered: a foreign table's collation may be binary (and JSON always is).
-            let pat = common::like_pattern(&search.to_lowercase());
-            w.push(format!(
-                "(LOWER(t.name) LIKE ? OR t.trace_id = ? OR EXISTS (SELECT 1 FROM {spans} x \
-                 WHERE x.trace_id = t.trace_id AND (LOWER(x.name) LIKE ? OR LOWER(CAST(x.attributes AS CHAR)) LIKE ?)))"
-            ));
-            bind(args, pat.clone())?;
-            bind(args, search.to_ascii_lowercase())?;
-            bind(args, pat.clone())?;
-            bind(args, pat)?;
-        }
-        let errored = format!(
-            "(t.status = 'ERROR' OR EXISTS (SELECT 1 FROM {spans} e WHERE e.trace_id = t.trace_id AND e.status_code = 'ERROR'))"
-        );
-        match f.status {
-            Some(TraceStatus::Error) => w.push(errored),
-            Some(TraceStatus::Ok) => w.push(format!("NOT {errored}")),
-            None => {}
-        }
-        Ok(w.join(" AND "))
     }
 
-    /// One page of the run list. The page of traces is chosen first (a derived table walking
-    /// `idx_<traces>_start_time` backwards, whose entries end with the primary key, so the
-    /// `(start_time, trace_id)` order needs no sort), then joined to its spans through
-    /// `idx_<spans>_trace_id` for the counts and tokens; the root input is one indexed lookup
-    /// per page row. No statement touches traces outside the page.
+    /// One page of the run list. The page of traces is chosen first in the planned shape (a
+    /// derived table walking `idx_<traces>_start_time` backwards, whose entries end with the
+    /// primary key so the `(start_time, trace_id)` order needs no sort, or reading a rare
+    /// value's rows through its index; either forced with `FORCE INDEX`), then joined to its
+    /// spans through `idx_<spans>_trace_id` for the counts and tokens; the root input is one
+    /// indexed lookup per page row. No statement touches traces outside the page.
     pub async fn list_traces(&self, f: &TraceFilter, page: &PageRequest) -> Result<TracePage> {
         let limit = page.clamped_limit();
         let cursor = common::decode_cursor(page)?;
-        let mut args = MySqlArguments::default();
-        let mut cond = self.filter_sql(f, &mut args)?;
-        if let Some(c) = cursor {
-            cond.push_str(" AND t.start_time <= ? AND (t.start_time < ? OR t.trace_id < ?)");
-            bind(&mut args, c.start_time.clone())?;
-            bind(&mut args, c.start_time)?;
-            bind(&mut args, c.trace_id)?;
-        }
-        bind(&mut args, limit as i64 + 1)?;
-        let (traces, spans) = (&self.tables.traces, &self.tables.spans);
+        let d = self.dialect();
+        let known = self.catalog.known(self, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
+        let plan = plan::choose(f, &known, limit);
+        let q = d.page(plan.shape, f, cursor.as_ref(), limit);
+        let spans = &self.tables.spans;
         let sql = format!(
             "SELECT {PAGE_COLS}, COUNT(s.span_id), \
                  CAST(COALESCE(SUM(s.status_code = 'ERROR'), 0) AS SIGNED), \
                  CAST(COALESCE(SUM({tokens}), 0) AS SIGNED), \
                  (SELECT LEFT({input}, {INPUT_FETCH_CHARS}) FROM {spans} r \
                   WHERE r.trace_id = p.trace_id AND r.parent_span_id IS NULL ORDER BY r.start_time LIMIT 1) \
-             FROM (SELECT {TRACE_COLS} FROM {traces} t WHERE {cond} \
-                   ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ?) p \
+             FROM ({page}) p \
              LEFT JOIN {spans} s ON s.trace_id = p.trace_id \
              GROUP BY {PAGE_COLS} \
              ORDER BY p.start_time DESC, p.trace_id DESC",
+            page = q.text,
             tokens = tokens_expr("s", true),
             input = text_attr("r", "input.value", true),
         );
-        let rows = sqlx::query_with(AssertSqlSafe(sql), args)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::query("list traces"))?;
+        let rows = self.fetch(Lane::Interactive, &sql, bind_all(q.args)?, "list traces").await?;
         let traces = rows
             .iter()
             .map(|r| {
@@ -223,44 +196,69 @@ impl MySqlStore {
         Ok(common::finish_page(traces, limit))
     }
 
+    /// Filter suggestions for `col` (see [`Catalog::suggest`](crate::read::catalog)).
+    pub async fn suggest(&self, col: Col, prefix: &str) -> Result<Vec<Suggestion>> {
+        self.catalog.suggest(self, col, prefix).await
+    }
+
+    /// Runs `sql` (tagged) on a guarded connection of `lane` and returns all rows.
+    async fn fetch(&self, lane: Lane, sql: &str, args: MySqlArguments, action: &'static str) -> Result<Vec<MySqlRow>> {
+        let mut conn = self.conn(lane).await?;
+        let rows = sqlx::query_with(AssertSqlSafe(conn.sql(sql)), args)
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(conn.error(action))?;
+        conn.done();
+        Ok(rows)
+    }
+
     pub async fn get_trace(&self, trace_id: &str) -> Result<Option<TraceDetail>> {
         let id = trace_id.trim().to_ascii_lowercase();
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {TRACE_COLS} FROM {} t WHERE t.trace_id = ?",
-            self.tables.traces
-        )))
+        let mut conn = self.conn(Lane::Interactive).await?;
+        let row = sqlx::query(AssertSqlSafe(
+            conn.sql(&format!("SELECT {TRACE_COLS} FROM {} t WHERE t.trace_id = ?", self.tables.traces)),
+        ))
+        .persistent(false)
         .bind(&id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *conn)
         .await
-        .map_err(StoreError::query("read a trace"))?
+        .map_err(conn.error("read a trace"))?
         .map(|r| trace_row(&r));
-        let spans = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {SPAN_COLS} FROM {} WHERE trace_id = ? ORDER BY start_time, span_id",
-            self.tables.spans
-        )))
+        // Unordered: `common::detail` sorts, cheaper than a server sort of rows with their JSON.
+        let spans = sqlx::query(AssertSqlSafe(
+            conn.sql(&format!("SELECT {SPAN_COLS} FROM {} WHERE trace_id = ?", self.tables.spans)),
+        ))
+        .persistent(false)
         .bind(&id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await
-        .map_err(StoreError::query("read a trace's spans"))?;
+        .map_err(conn.error("read a trace's spans"))?;
+        conn.done();
         let spans: Vec<Span> = spans.iter().map(span_row).collect();
         Ok(common::detail(row, spans))
     }
 
     pub async fn get_span(&self, span_id: &str) -> Result<Option<Span>> {
-        let row =
-            sqlx::query(AssertSqlSafe(format!("SELECT {SPAN_COLS} FROM {} WHERE span_id = ?", self.tables.spans)))
-                .bind(span_id.trim().to_ascii_lowercase())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::query("read a span"))?;
-        Ok(row.as_ref().map(span_row))
+        let mut args = MySqlArguments::default();
+        bind(&mut args, span_id.trim().to_ascii_lowercase())?;
+        let rows = self
+            .fetch(
+                Lane::Interactive,
+                &format!("SELECT {SPAN_COLS} FROM {} WHERE span_id = ?", self.tables.spans),
+                args,
+                "read a span",
+            )
+            .await?;
+        Ok(rows.first().map(span_row))
     }
 
     /// Grouped statistics; for user/session/agent the unit is a trace, for model and span
     /// name a span. SUMs are DECIMAL in MySQL, hence the casts to SIGNED.
     pub async fn trace_stats(&self, by: StatsGroupBy, f: &TraceFilter) -> Result<Vec<StatRow>> {
-        let mut args = MySqlArguments::default();
-        let cond = self.filter_sql(f, &mut args)?;
+        let mut q = Sql::new(Flavor::MySql);
+        let cond = self.dialect().conditions(&mut q, Shape::Walk, f, None);
+        let args = bind_all(q.args)?;
         let (traces, spans) = (&self.tables.traces, &self.tables.spans);
         let sql = match by {
             StatsGroupBy::User | StatsGroupBy::Session | StatsGroupBy::Agent => {
@@ -313,10 +311,7 @@ impl MySqlStore {
                 )
             }
         };
-        let rows = sqlx::query_with(AssertSqlSafe(sql), args)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::query("compute trace statistics"))?;
+        let rows = self.fetch(Lane::Heavy, &sql, args, "compute trace statistics").await?;
         Ok(rows
             .iter()
             .map(|r| StatRow {
@@ -329,5 +324,109 @@ impl MySqlStore {
                 last_seen: text(r, 6),
             })
             .collect())
+    }
+}
+
+impl MySqlStore {
+    /// `COUNT(*)` of the traces matching `cond` (after an index hint), stopping at `cap`.
+    async fn bounded_count(&self, cond: &str, value: Option<&str>, cap: u64) -> Result<Count> {
+        let mut args = MySqlArguments::default();
+        if let Some(v) = value {
+            bind(&mut args, v.to_owned())?;
+        }
+        bind(&mut args, cap as i64)?;
+        let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM {} t {cond} LIMIT ?) x", self.tables.traces);
+        let rows = self.fetch(Lane::Interactive, &sql, args, "count traces").await?;
+        let n = rows.first().map(|r| int(r, 0)).unwrap_or(0).max(0) as u64;
+        Ok(Count { rows: n, capped: n >= cap })
+    }
+}
+
+impl Source for MySqlStore {
+    async fn total(&self) -> Result<u64> {
+        // InnoDB's own estimate, kept by the server without a scan.
+        let mut args = MySqlArguments::default();
+        bind(&mut args, self.schema.clone())?;
+        bind(&mut args, self.cfg.traces_table.clone())?;
+        let rows = self
+            .fetch(
+                Lane::Interactive,
+                "SELECT CAST(COALESCE(table_rows, 0) AS SIGNED) FROM information_schema.tables \
+                 WHERE table_schema = ? AND table_name = ?",
+                args,
+                "estimate the number of traces",
+            )
+            .await?;
+        Ok(rows.first().map(|r| int(r, 0)).unwrap_or(0).max(0) as u64)
+    }
+
+    async fn count_value(&self, col: Col, value: &str, cap: u64) -> Result<Count> {
+        let Some(index) = self.indexes.cols.get(&col) else {
+            return Ok(Count { rows: cap, capped: true });
+        };
+        self.bounded_count(&format!("FORCE INDEX ({index}) WHERE t.{} = ?", col.column()), Some(value), cap).await
+    }
+
+    async fn count_stored_errors(&self, cap: u64) -> Result<Count> {
+        match &self.indexes.status {
+            Some(index) => {
+                self.bounded_count(&format!("FORCE INDEX ({index}) WHERE t.status = 'ERROR'"), None, cap).await
+            }
+            None => Ok(Count { rows: cap / 20, capped: false }),
+        }
+    }
+
+    async fn time_span(&self) -> Result<Option<(i64, i64)>> {
+        if self.indexes.walk.is_none() {
+            return Ok(None);
+        }
+        let t = &self.tables.traces;
+        let rows = self
+            .fetch(
+                Lane::Interactive,
+                &format!("SELECT MIN(start_time), MAX(start_time) FROM {t}"),
+                MySqlArguments::default(),
+                "read the time span of the traces",
+            )
+            .await?;
+        let us = |i| {
+            rows.first()
+                .and_then(|r| text(r, i))
+                .as_deref()
+                .and_then(tracedeck_model::time::parse_iso)
+                .map(|ns| ns / 1000)
+        };
+        Ok(us(0).zip(us(1)))
+    }
+
+    async fn distinct(&self, col: Col, prefix: &str, limit: u32) -> Result<Vec<String>> {
+        let Some(index) = self.indexes.cols.get(&col) else { return Ok(Vec::new()) };
+        let c = col.column();
+        let mut args = MySqlArguments::default();
+        bind(&mut args, prefix.to_owned())?;
+        let upper = match prefix_end(prefix) {
+            Some(e) => {
+                bind(&mut args, e)?;
+                format!(" AND t.{c} < ?")
+            }
+            None => String::new(),
+        };
+        bind(&mut args, limit as i64)?;
+        // DISTINCT over an indexed column is a loose index scan on both servers.
+        let sql = format!(
+            "SELECT DISTINCT t.{c} FROM {} t FORCE INDEX ({index}) WHERE t.{c} >= ?{upper} ORDER BY t.{c} LIMIT ?",
+            self.tables.traces
+        );
+        let rows = self.fetch(Lane::Interactive, &sql, args, "list filter values").await?;
+        Ok(rows.iter().filter_map(|r| text(r, 0)).collect())
+    }
+
+    async fn recent(&self, n: u32) -> Result<Vec<TraceRowData>> {
+        let hint = self.indexes.walk.as_deref().map(|i| format!(" FORCE INDEX ({i})")).unwrap_or_default();
+        let mut args = MySqlArguments::default();
+        bind(&mut args, n as i64)?;
+        let sql = format!("SELECT {TRACE_COLS} FROM {} t{hint} ORDER BY t.start_time DESC LIMIT ?", self.tables.traces);
+        let rows = self.fetch(Lane::Interactive, &sql, args, "read the most recent traces").await?;
+        Ok(rows.iter().map(trace_row).collect())
     }
 }

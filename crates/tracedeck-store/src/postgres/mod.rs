@@ -1,11 +1,13 @@
 //! PostgreSQL backend: Agno's trace tables in a schema (`ai` by default) of any PostgreSQL
 //! database, either created by Tracedeck's migrations or written by Agno and used as found.
 //!
-//! One pool serves reads and the writer, so queries never wait behind a write transaction.
+//! One pool serves the writer and housekeeping; reads run on two more pools, one per
+//! [`Lane`], whose sessions carry the lane's `statement_timeout` (see `conn.rs`).
 //! Read-only stores set `default_transaction_read_only=on` on every session: the server
 //! itself refuses writes, whatever SQL reaches it. A schema holding Agno's tables without
 //! `tracedeck_migrations` is foreign: never migrated, altered or indexed.
 
+mod conn;
 mod read;
 #[cfg(test)]
 mod tests;
@@ -13,18 +15,22 @@ mod write;
 
 use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::config::{DEFAULT_SCHEMA, validate_ident};
+use crate::lane::Lane;
 use crate::migrate::{self, MIGRATIONS_TABLE};
+use crate::read::Indexes;
+use crate::read::catalog::Catalog;
 use crate::{Backend, OpenOptions, Origin, Result, SchemaReport, StoreConfig, StoreError, StoreInfo};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
-const MAX_CONNECTIONS: u32 = 8;
+const MAX_CONNECTIONS: u32 = 4;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// SQL type of the `attributes` column. Agno uses `jsonb`; anything else is read through a
@@ -91,7 +97,59 @@ pub struct PgStore {
     info: StoreInfo,
     schema: String,
     tables: Tables,
+    /// The writer and housekeeping (migrations, checks).
     pool: PgPool,
+    /// Interactive reads (run list, trace, span, suggestions).
+    reader: PgPool,
+    /// Heavy reads (statistics, metrics, scans).
+    heavy: PgPool,
+    control: Arc<conn::Control>,
+    indexes: Indexes,
+    catalog: Arc<Catalog>,
+}
+
+/// A lazily connecting pool of `lane`, its sessions limited to the lane's budget.
+///
+/// Interactive statements are index-driven by construction (keyset walks, driving indexes,
+/// per-trace probes, bounded counts), so their sessions also tell the planner to avoid
+/// sequential scans: without statistics (never analyzed, or a read-only connection that
+/// cannot analyze) it cannot then trade a planned index walk for a scan of the table.
+fn lane_pool(copts: &PgConnectOptions, lane: Lane) -> PgPool {
+    let ms = lane.budget().as_millis().to_string();
+    let mut opts = copts.clone().options([("statement_timeout", ms.as_str())]);
+    if lane == Lane::Interactive {
+        opts = opts.options([("enable_seqscan", "off")]);
+    }
+    PgPoolOptions::new()
+        .max_connections(lane.connections())
+        .min_connections(0)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_lazy_with(opts)
+}
+
+/// The traces table's plain column indexes (no expressions, no predicates).
+async fn find_indexes(pool: &PgPool, schema: &str, table: &str) -> Result<Indexes> {
+    let rows: Vec<(String, Vec<String>)> = sqlx::query_as(
+        "SELECT i.relname::text, array_agg(a.attname::text ORDER BY k.ord) \
+         FROM pg_catalog.pg_index x \
+         JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid \
+         JOIN pg_catalog.pg_class t ON t.oid = x.indrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
+         CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
+         JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
+         WHERE n.nspname = $1 AND t.relname = $2 AND x.indpred IS NULL AND x.indexprs IS NULL \
+         GROUP BY i.relname",
+    )
+    .bind(schema)
+    .bind(table)
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::query("list the traces table's indexes"))?;
+    let mut found = Indexes::default();
+    for (name, cols) in rows {
+        found.add(format!("\"{name}\""), &cols);
+    }
+    Ok(found)
 }
 
 /// Relations (tables, views, …) in `schema`.
@@ -163,7 +221,7 @@ impl PgStore {
             .max_connections(MAX_CONNECTIONS)
             .min_connections(0)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(copts)
+            .connect_with(copts.clone())
             .await
             .map_err(connect_err)?;
         let server_version = server_version(&pool).await?;
@@ -258,7 +316,19 @@ impl PgStore {
             server_version,
             notes,
         };
-        Ok(PgStore { cfg: cfg.clone(), info, schema, tables, pool })
+        let indexes = find_indexes(&pool, &schema, &cfg.traces_table).await?;
+        Ok(PgStore {
+            cfg: cfg.clone(),
+            info,
+            schema,
+            tables,
+            pool,
+            reader: lane_pool(&copts, Lane::Interactive),
+            heavy: lane_pool(&copts, Lane::Heavy),
+            control: Arc::new(conn::Control::new(copts)),
+            indexes,
+            catalog: Arc::default(),
+        })
     }
 
     pub fn config(&self) -> &StoreConfig {
@@ -315,5 +385,7 @@ impl PgStore {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.reader.close().await;
+        self.heavy.close().await;
     }
 }

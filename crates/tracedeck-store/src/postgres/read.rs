@@ -1,6 +1,8 @@
-//! PostgreSQL read path: the run list (keyset pages; counts, tokens and the root input for a
-//! page in one statement, looked up per page row through Agno's `trace_id` index), trace
-//! detail, single span and grouped statistics.
+//! PostgreSQL read path: the run list (keyset pages in the planned shape, pinned by making
+//! the other conditions unindexable; counts, tokens and the root input for a page in one
+//! statement, looked up per page row through Agno's `trace_id` index), trace detail, single
+//! span, grouped statistics and the catalog's index-only questions. Every statement carries
+//! its request's tag so an abandoned request is cancelled in the server.
 //!
 //! Works on Agno's own indexes only (we never add indexes to a database we did not create)
 //! and on whatever Agno stored: every column is read as text, numbers inside attributes are
@@ -8,10 +10,14 @@
 
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
-use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage, TraceStatus};
+use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage};
 
 use super::PgStore;
 use crate::common::{self, INPUT_FETCH_CHARS, SpanAggregates, TraceRowData};
+use crate::lane::Lane;
+use crate::read::catalog::{Source, Suggestion};
+use crate::read::plan::{self, Col, Count, Shape};
+use crate::read::{Arg, Dialect, Flavor, Sql};
 use crate::{Result, StoreError};
 
 /// Text that can be cast to `timestamptz` (a guard, so a malformed foreign row reads as a
@@ -50,25 +56,16 @@ fn duration_ms_expr(start: &str, end: &str) -> String {
     )
 }
 
-/// Bound parameters with their `$n` placeholders.
-struct Binds {
-    args: PgArguments,
-    n: usize,
-}
-
-impl Binds {
-    fn new() -> Binds {
-        Binds { args: PgArguments::default(), n: 0 }
+fn bind_all(args: Vec<Arg>) -> Result<PgArguments> {
+    let mut a = PgArguments::default();
+    for v in args {
+        match v {
+            Arg::Text(t) => a.add(t),
+            Arg::Int(i) => a.add(i),
+        }
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
     }
-
-    fn push<'q, T>(&mut self, v: T) -> Result<String>
-    where
-        T: 'q + sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
-    {
-        self.args.add(v).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        self.n += 1;
-        Ok(format!("${}", self.n))
-    }
+    Ok(a)
 }
 
 fn trace_row(r: &PgRow) -> TraceRowData {
@@ -129,71 +126,25 @@ impl PgStore {
         )
     }
 
-    /// `WHERE` conditions over traces `t` for a filter, binding into `b`.
-    fn filter_sql(&self, f: &TraceFilter, b: &mut Binds) -> Result<String> {
-        let spans = &self.tables.spans;
-        let mut w = vec!["TRUE".to_owned()];
-        let eq = [
-            ("t.user_id =", f.user_id.clone()),
-            ("t.session_id =", f.session_id.clone()),
-            ("t.agent_id =", f.agent_id.clone()),
-            ("t.team_id =", f.team_id.clone()),
-            ("t.workflow_id =", f.workflow_id.clone()),
-            ("t.run_id =", f.run_id.clone()),
-            ("t.start_time >=", f.since_us.map(common::time_bound)),
-            ("t.start_time <", f.until_us.map(common::time_bound)),
-        ];
-        for (cond, value) in eq {
-            if let Some(v) = value {
-                let p = b.push(v)?;
-                w.push(format!("{cond} {p}"));
-            }
+    fn dialect(&self) -> Dialect<'_> {
+        Dialect {
+            flavor: Flavor::Postgres,
+            traces: &self.tables.traces,
+            spans: &self.tables.spans,
+            indexes: &self.indexes,
         }
-        if let Some(search) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let pat = b.push(common::like_pattern(search))?;
-            let id = b.push(search.to_ascii_lowercase())?;
-            w.push(format!(
-                "(t.name ILIKE {pat} ESCAPE '\\' OR t.trace_id = {id} OR EXISTS (SELECT 1 FROM {spans} x \
-                 WHERE x.trace_id = t.trace_id AND (x.name ILIKE {pat} ESCAPE '\\' OR x.attributes::text ILIKE {pat} ESCAPE '\\') \
-                 OFFSET 0))"
-            ));
-        }
-        match f.status {
-            Some(TraceStatus::Error) => w.push(self.errored("t")),
-            Some(TraceStatus::Ok) => w.push(format!("NOT {}", self.errored("t"))),
-            None => {}
-        }
-        Ok(w.join(" AND "))
-    }
-
-    /// The derived status of trace `t` is ERROR: stored so, or any span errored.
-    ///
-    /// `OFFSET 0` here and in the search keeps each `EXISTS` a per-trace probe of the
-    /// `trace_id` index: otherwise the planner hashes it, scanning every span for each page
-    /// (0.3 s instead of 2 ms on 600k spans), because it cannot see that the page's `LIMIT`
-    /// stops the walk down the `start_time` index early.
-    fn errored(&self, t: &str) -> String {
-        format!(
-            "({t}.status = 'ERROR' OR EXISTS (SELECT 1 FROM {} e WHERE e.trace_id = {t}.trace_id AND e.status_code = 'ERROR' OFFSET 0))",
-            self.tables.spans
-        )
     }
 
     pub async fn list_traces(&self, f: &TraceFilter, page: &PageRequest) -> Result<TracePage> {
         let limit = page.clamped_limit();
         let cursor = common::decode_cursor(page)?;
-        let mut b = Binds::new();
-        let mut cond = self.filter_sql(f, &mut b)?;
-        if let Some(c) = cursor {
-            let (st, id) = (b.push(c.start_time)?, b.push(c.trace_id)?);
-            // The plain bound lets the start_time index serve the row comparison.
-            cond.push_str(&format!(" AND t.start_time <= {st} AND (t.start_time, t.trace_id) < ({st}, {id})"));
-        }
-        let lim = b.push(limit as i64 + 1)?;
-        let (traces, spans) = (&self.tables.traces, &self.tables.spans);
+        let d = self.dialect();
+        let known = self.catalog.known(self, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
+        let plan = plan::choose(f, &known, limit);
+        let q = d.page(plan.shape, f, cursor.as_ref(), limit);
+        let spans = &self.tables.spans;
         let sql = format!(
-            "WITH page AS MATERIALIZED (SELECT t.* FROM {traces} t WHERE {cond} \
-                 ORDER BY t.start_time DESC, t.trace_id DESC LIMIT {lim}) \
+            "WITH page AS MATERIALIZED ({page}) \
              SELECT {cols}, COALESCE(a.n, 0), COALESCE(a.e, 0), COALESCE(a.tok, 0), r.input \
              FROM page \
              LEFT JOIN LATERAL (SELECT COUNT(*)::int8 AS n, (COUNT(*) FILTER (WHERE s.status_code = 'ERROR'))::int8 AS e, \
@@ -201,14 +152,18 @@ impl PgStore {
              LEFT JOIN LATERAL (SELECT left({ra}->>'input.value', {INPUT_FETCH_CHARS}) AS input FROM {spans} r \
                  WHERE r.trace_id = page.trace_id AND r.parent_span_id IS NULL ORDER BY r.start_time LIMIT 1) r ON TRUE \
              ORDER BY page.start_time DESC, page.trace_id DESC",
+            page = q.text,
             cols = trace_cols("page"),
             tokens = self.tokens_expr("s"),
             ra = self.tables.attrs("r"),
         );
-        let rows = sqlx::query_with(AssertSqlSafe(sql), b.args)
-            .fetch_all(&self.pool)
+        let mut conn = self.conn(Lane::Interactive).await?;
+        let rows = sqlx::query_with(AssertSqlSafe(conn.sql(&sql)), bind_all(q.args)?)
+            .persistent(false)
+            .fetch_all(&mut *conn)
             .await
-            .map_err(StoreError::query("list traces"))?;
+            .map_err(conn.error("list traces"))?;
+        conn.done();
         let traces = rows
             .iter()
             .map(|r| {
@@ -224,44 +179,68 @@ impl PgStore {
         Ok(common::finish_page(traces, limit))
     }
 
+    /// Filter suggestions for `col` (see [`Catalog::suggest`](crate::read::catalog)).
+    pub async fn suggest(&self, col: Col, prefix: &str) -> Result<Vec<Suggestion>> {
+        self.catalog.suggest(self, col, prefix).await
+    }
+
+    /// Runs `sql` (tagged) on a guarded connection of `lane` and returns all rows.
+    async fn fetch(&self, lane: Lane, sql: &str, args: PgArguments, action: &'static str) -> Result<Vec<PgRow>> {
+        let mut conn = self.conn(lane).await?;
+        let rows = sqlx::query_with(AssertSqlSafe(conn.sql(sql)), args)
+            .persistent(false)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(conn.error(action))?;
+        conn.done();
+        Ok(rows)
+    }
+
     pub async fn get_trace(&self, trace_id: &str) -> Result<Option<TraceDetail>> {
         let id = trace_id.trim().to_ascii_lowercase();
-        let row = sqlx::query(AssertSqlSafe(format!(
+        let mut conn = self.conn(Lane::Interactive).await?;
+        let row = sqlx::query(AssertSqlSafe(conn.sql(&format!(
             "SELECT {} FROM {} t WHERE t.trace_id = $1",
             trace_cols("t"),
             self.tables.traces
-        )))
+        ))))
+        .persistent(false)
         .bind(&id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *conn)
         .await
-        .map_err(StoreError::query("read a trace"))?
+        .map_err(conn.error("read a trace"))?
         .map(|r| trace_row(&r));
         // Unordered: `common::detail` sorts, cheaper than sorting rows carrying their JSON.
-        let spans = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {SPAN_COLS} FROM {} s WHERE s.trace_id = $1",
-            self.tables.spans
-        )))
+        let spans = sqlx::query(AssertSqlSafe(
+            conn.sql(&format!("SELECT {SPAN_COLS} FROM {} s WHERE s.trace_id = $1", self.tables.spans)),
+        ))
+        .persistent(false)
         .bind(&id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await
-        .map_err(StoreError::query("read a trace's spans"))?;
+        .map_err(conn.error("read a trace's spans"))?;
+        conn.done();
         let spans: Vec<Span> = spans.iter().map(span_row).collect();
         Ok(common::detail(row, spans))
     }
 
     pub async fn get_span(&self, span_id: &str) -> Result<Option<Span>> {
-        let row =
-            sqlx::query(AssertSqlSafe(format!("SELECT {SPAN_COLS} FROM {} s WHERE s.span_id = $1", self.tables.spans)))
-                .bind(span_id.trim().to_ascii_lowercase())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::query("read a span"))?;
-        Ok(row.as_ref().map(span_row))
+        let mut args = PgArguments::default();
+        args.add(span_id.trim().to_ascii_lowercase()).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let rows = self
+            .fetch(
+                Lane::Interactive,
+                &format!("SELECT {SPAN_COLS} FROM {} s WHERE s.span_id = $1", self.tables.spans),
+                args,
+                "read a span",
+            )
+            .await?;
+        Ok(rows.first().map(span_row))
     }
 
     pub async fn trace_stats(&self, by: StatsGroupBy, f: &TraceFilter) -> Result<Vec<StatRow>> {
-        let mut b = Binds::new();
-        let cond = self.filter_sql(f, &mut b)?;
+        let mut q = Sql::new(Flavor::Postgres);
+        let cond = self.dialect().conditions(&mut q, Shape::Walk, f, None);
         let (traces, spans) = (&self.tables.traces, &self.tables.spans);
         let tokens = self.tokens_expr("s");
         // Each row (a trace, or a span) is computed once in the inner query and grouped by
@@ -307,10 +286,7 @@ impl PgStore {
                AVG(d)::float8, MAX(d)::float8, MAX(st COLLATE \"C\") \
              FROM ({inner}) x GROUP BY k ORDER BY 2 DESC, k COLLATE \"C\" NULLS FIRST LIMIT 1000"
         );
-        let rows = sqlx::query_with(AssertSqlSafe(sql), b.args)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::query("compute trace statistics"))?;
+        let rows = self.fetch(Lane::Heavy, &sql, bind_all(q.args)?, "compute trace statistics").await?;
         Ok(rows
             .iter()
             .map(|r| StatRow {
@@ -323,5 +299,125 @@ impl PgStore {
                 last_seen: r.try_get::<Option<String>, _>(6).ok().flatten(),
             })
             .collect())
+    }
+}
+
+impl PgStore {
+    /// One scalar row of `sql` on the interactive lane.
+    async fn scalar_row(&self, sql: &str, args: PgArguments, action: &'static str) -> Result<PgRow> {
+        self.fetch(Lane::Interactive, sql, args, action)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Invalid(format!("no row to {action}")))
+    }
+
+    /// `count(*)` of the traces matching `cond` (`$1` is `value`), stopping at `cap`.
+    async fn bounded_count(&self, cond: &str, value: Option<&str>, cap: u64) -> Result<Count> {
+        let mut args = PgArguments::default();
+        let lim = if let Some(v) = value {
+            args.add(v.to_owned()).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            "$2"
+        } else {
+            "$1"
+        };
+        args.add(cap as i64).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let sql =
+            format!("SELECT count(*)::int8 FROM (SELECT 1 FROM {} t WHERE {cond} LIMIT {lim}) x", self.tables.traces);
+        let n: i64 = self.scalar_row(&sql, args, "count traces").await?.try_get(0).unwrap_or(0);
+        Ok(Count { rows: n as u64, capped: n as u64 >= cap })
+    }
+}
+
+impl Source for PgStore {
+    async fn total(&self) -> Result<u64> {
+        // The planner's own estimate: from statistics when the table was analyzed, from its
+        // size on disk otherwise. Never a scan.
+        let mut args = PgArguments::default();
+        args.add(self.tables.traces.clone()).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let row = self
+            .scalar_row(
+                "SELECT GREATEST(c.reltuples, 0)::int8, \
+                   (pg_relation_size(c.oid) / GREATEST(current_setting('block_size')::int8, 1))::int8 \
+                 FROM pg_catalog.pg_class c WHERE c.oid = to_regclass($1)",
+                args,
+                "estimate the number of traces",
+            )
+            .await?;
+        let (tuples, pages): (i64, i64) = (row.try_get(0).unwrap_or(0), row.try_get(1).unwrap_or(0));
+        // Never analyzed: about 25 trace rows of Agno's shape fit in an 8 kB page.
+        Ok(if tuples > 0 { tuples as u64 } else { (pages.max(0) as u64) * 25 })
+    }
+
+    async fn count_value(&self, col: Col, value: &str, cap: u64) -> Result<Count> {
+        if !self.indexes.cols.contains_key(&col) {
+            return Ok(Count { rows: cap, capped: true });
+        }
+        self.bounded_count(&format!("t.{} = $1", col.column()), Some(value), cap).await
+    }
+
+    async fn count_stored_errors(&self, cap: u64) -> Result<Count> {
+        if self.indexes.status.is_none() {
+            return Ok(Count { rows: cap / 20, capped: false });
+        }
+        self.bounded_count("t.status = 'ERROR'", None, cap).await
+    }
+
+    async fn time_span(&self) -> Result<Option<(i64, i64)>> {
+        if self.indexes.walk.is_none() {
+            return Ok(None);
+        }
+        let t = &self.tables.traces;
+        let row = self
+            .scalar_row(
+                &format!(
+                    "SELECT (SELECT start_time::text FROM {t} ORDER BY start_time LIMIT 1), \
+                            (SELECT start_time::text FROM {t} ORDER BY start_time DESC LIMIT 1)"
+                ),
+                PgArguments::default(),
+                "read the time span of the traces",
+            )
+            .await?;
+        let us = |i| {
+            row.try_get::<Option<String>, _>(i)
+                .ok()
+                .flatten()
+                .as_deref()
+                .and_then(tracedeck_model::time::parse_iso)
+                .map(|ns| ns / 1000)
+        };
+        Ok(us(0).zip(us(1)))
+    }
+
+    async fn distinct(&self, col: Col, prefix: &str, limit: u32) -> Result<Vec<String>> {
+        if !self.indexes.cols.contains_key(&col) {
+            return Ok(Vec::new());
+        }
+        let (t, c) = (&self.tables.traces, col.column());
+        // A loose index scan (each step seeks the next value); the step bound keeps a prefix
+        // that matches nothing from walking every value under a linguistic collation, where
+        // values with one prefix need not be adjacent.
+        let sql = format!(
+            "WITH RECURSIVE v(x, n) AS ( \
+               (SELECT {c}::text, 1 FROM {t} WHERE {c} >= $1 ORDER BY {c} LIMIT 1) \
+               UNION ALL \
+               SELECT (SELECT {c}::text FROM {t} WHERE {c} > v.x ORDER BY {c} LIMIT 1), v.n + 1 FROM v \
+               WHERE v.x IS NOT NULL AND v.n < 5000) \
+             SELECT x FROM v WHERE x IS NOT NULL AND starts_with(x, $1) LIMIT $2"
+        );
+        let mut args = PgArguments::default();
+        args.add(prefix.to_owned()).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        args.add(limit as i64).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let rows = self.fetch(Lane::Interactive, &sql, args, "list filter values").await?;
+        Ok(rows.iter().filter_map(|r| r.try_get::<Option<String>, _>(0).ok().flatten()).collect())
+    }
+
+    async fn recent(&self, n: u32) -> Result<Vec<TraceRowData>> {
+        let mut args = PgArguments::default();
+        args.add(n as i64).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let sql =
+            format!("SELECT {} FROM {} t ORDER BY t.start_time DESC LIMIT $1", trace_cols("t"), self.tables.traces);
+        let rows = self.fetch(Lane::Interactive, &sql, args, "read the most recent traces").await?;
+        Ok(rows.iter().map(trace_row).collect())
     }
 }

@@ -1,21 +1,27 @@
 //! SQLite backend: the default store (a file in the app's data dir) and the way to open any
 //! Agno SQLite file.
 //!
-//! Connections: one writer connection and a small pool of read-only readers, so in WAL mode
-//! queries never wait behind a write. Read-only stores open the file with `mode=ro` and
-//! `PRAGMA query_only`; a WAL file in a directory we cannot write to (no `-shm` possible) is
-//! opened `immutable` as a flagged fallback.
+//! Connections: one writer connection and two pools of read-only readers, one per
+//! [`Lane`](crate::lane::Lane) (see `conn.rs`), so in WAL mode queries never wait behind a
+//! write and the run list never waits behind analytics. Read-only stores open the file with
+//! `mode=ro` and `PRAGMA query_only`; a WAL file in a directory we cannot write to (no `-shm`
+//! possible) is opened `immutable` as a flagged fallback.
 
+mod conn;
 mod read;
 mod write;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Row};
 
+use crate::lane::Lane;
 use crate::migrate::{self, MIGRATIONS_TABLE};
+use crate::read::Indexes;
+use crate::read::catalog::Catalog;
 use crate::{Backend, OpenOptions, Origin, Result, SchemaReport, StoreConfig, StoreError, StoreInfo};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -35,7 +41,12 @@ pub struct SqliteStore {
     tables: Tables,
     /// One connection; `None` when read-only.
     writer: Option<SqlitePool>,
+    /// Interactive readers (run list, trace, span).
     reader: SqlitePool,
+    /// Heavy readers (statistics, metrics, scans).
+    heavy: SqlitePool,
+    indexes: Indexes,
+    catalog: Arc<Catalog>,
 }
 
 fn q(name: &str) -> String {
@@ -71,23 +82,26 @@ impl SqliteStore {
             if !path.exists() {
                 return Err(StoreError::Config(format!("SQLite file {target} does not exist")));
             }
-            let ro = base.clone().read_only(true).create_if_missing(false).pragma("query_only", "ON");
-            let reader = match open_pool(ro, 4).await {
-                Ok(p) => p,
+            let ro = reader_options(base.clone()).create_if_missing(false);
+            let (reader, ro) = match open_pool(ro.clone(), Lane::Interactive.connections()).await {
+                Ok(p) => (p, ro),
                 Err(first) => {
                     // A WAL database in a directory we cannot write to: SQLite cannot create the
                     // -shm index, so only an immutable open works.
-                    let imm = base.clone().read_only(true).immutable(true).pragma("query_only", "ON");
-                    let p = open_pool(imm, 4).await.map_err(|_| connect_err(first))?;
+                    let imm = reader_options(base.clone()).immutable(true);
+                    let p = open_pool(imm.clone(), Lane::Interactive.connections())
+                        .await
+                        .map_err(|_| connect_err(first))?;
                     notes.push(format!(
                         "{target} is in WAL mode in a directory Tracedeck cannot write to, so it was opened \
                          read-only as immutable: changes other programs make while it is open, and any of their \
                          writes not yet checkpointed into the main file, are not shown. Copy the file (with its \
                          -wal file) somewhere writable to see everything."
                     ));
-                    p
+                    (p, imm)
                 }
             };
+            let heavy = open_pool(ro, Lane::Heavy.connections()).await.map_err(connect_err)?;
             let names = table_names(&reader).await?;
             let has = |t: &str| names.iter().any(|n| n == t);
             if !has(&cfg.traces_table) || !has(&cfg.spans_table) {
@@ -112,7 +126,17 @@ impl SqliteStore {
                 server_version: sqlite_version(&reader).await?,
                 notes,
             };
-            return Ok(SqliteStore { cfg: cfg.clone(), info, tables, writer: None, reader });
+            let indexes = read::find_indexes(&reader, &cfg.traces_table).await?;
+            return Ok(SqliteStore {
+                cfg: cfg.clone(),
+                info,
+                tables,
+                writer: None,
+                reader,
+                heavy,
+                indexes,
+                catalog: Arc::default(),
+            });
         }
 
         if !opts.create && !path.exists() {
@@ -194,8 +218,12 @@ impl SqliteStore {
             .fetch_one(&writer)
             .await
             .map_err(StoreError::query("read journal mode"))?;
-        let readers = if journal.eq_ignore_ascii_case("wal") { 4 } else { 1 };
-        let reader = open_pool(base.read_only(true).pragma("query_only", "ON"), readers).await.map_err(connect_err)?;
+        // Outside WAL mode a reader blocks the writer: one reader per lane then.
+        let wal = journal.eq_ignore_ascii_case("wal");
+        let size = |lane: Lane| if wal { lane.connections() } else { 1 };
+        let ro = reader_options(base);
+        let reader = open_pool(ro.clone(), size(Lane::Interactive)).await.map_err(connect_err)?;
+        let heavy = open_pool(ro, size(Lane::Heavy)).await.map_err(connect_err)?;
         let version = if origin == Origin::Foreign { None } else { applied_version(&writer).await? };
         let info = StoreInfo {
             backend: Backend::Sqlite,
@@ -205,7 +233,17 @@ impl SqliteStore {
             server_version: sqlite_version(&writer).await?,
             notes,
         };
-        Ok(SqliteStore { cfg: cfg.clone(), info, tables, writer: Some(writer), reader })
+        let indexes = read::find_indexes(&reader, &cfg.traces_table).await?;
+        Ok(SqliteStore {
+            cfg: cfg.clone(),
+            info,
+            tables,
+            writer: Some(writer),
+            reader,
+            heavy,
+            indexes,
+            catalog: Arc::default(),
+        })
     }
 
     pub fn config(&self) -> &StoreConfig {
@@ -276,7 +314,15 @@ impl SqliteStore {
             w.close().await;
         }
         self.reader.close().await;
+        self.heavy.close().await;
     }
+}
+
+/// Reader connections: read-only in the database's own terms, and with memory bounded
+/// whatever a query sorts or groups (temporary B-trees spill to files, a modest page cache;
+/// the file itself is mapped, which is page cache, not process memory).
+fn reader_options(base: SqliteConnectOptions) -> SqliteConnectOptions {
+    base.read_only(true).pragma("query_only", "ON").pragma("temp_store", "FILE")
 }
 
 /// Creates a Tracedeck database migrated only up to `version`, as an older Tracedeck left it

@@ -1,14 +1,19 @@
-//! SQLite read path: the run list (keyset pages, per-page aggregates in one statement), trace
-//! detail, single span and grouped statistics. Works on Agno's own indexes only (we never add
-//! indexes to a database we did not create), and survives malformed attribute JSON
+//! SQLite read path: the run list (keyset pages in the planned shape, pinned with
+//! `INDEXED BY`; per-page aggregates in one statement), trace detail, single span, grouped
+//! statistics and the catalog's index-only questions. Works on Agno's own indexes only (we
+//! never add indexes to a database we did not create), and survives malformed attribute JSON
 //! (`json_valid` guards every `json_extract`).
 
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
-use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage, TraceStatus};
+use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage};
 
 use super::SqliteStore;
 use crate::common::{self, INPUT_FETCH_CHARS, SpanAggregates, TraceRowData};
+use crate::lane::Lane;
+use crate::read::catalog::{Source, Suggestion, prefix_end};
+use crate::read::plan::{self, Col, Count, Shape};
+use crate::read::{Arg, Dialect, Flavor, Indexes, Sql};
 use crate::{Result, StoreError};
 
 const TRACE_COLS: &str = "t.trace_id, t.name, t.status, CAST(t.start_time AS TEXT), CAST(t.end_time AS TEXT), \
@@ -92,78 +97,89 @@ fn span_row(r: &SqliteRow) -> Span {
     )
 }
 
+/// Trace columns of the page CTE, cast to text (a foreign row may hold other types).
+fn page_cols() -> String {
+    crate::read::TRACE_COLUMNS.map(|c| format!("CAST(page.{c} AS TEXT)")).join(", ")
+}
+
+fn bind_all(args: Vec<Arg>) -> Result<SqliteArguments> {
+    let mut a = SqliteArguments::default();
+    for v in args {
+        match v {
+            Arg::Text(t) => bind(&mut a, t)?,
+            Arg::Int(i) => bind(&mut a, i)?,
+        }
+    }
+    Ok(a)
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The traces table's indexes by what they serve (see [`Indexes`]).
+pub(super) async fn find_indexes(pool: &sqlx::SqlitePool, traces_table: &str) -> Result<Indexes> {
+    let list: Vec<(String,)> =
+        sqlx::query_as(AssertSqlSafe(format!("SELECT name FROM pragma_index_list({})", squote(traces_table))))
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::query("list the traces table's indexes"))?;
+    let mut found = Indexes::default();
+    for (name,) in list {
+        let cols: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT name FROM pragma_index_info({}) ORDER BY seqno",
+            squote(&name)
+        )))
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::query("read an index's columns"))?;
+        found.add(quote(&name), &cols);
+    }
+    Ok(found)
+}
+
+/// A SQL string literal.
+fn squote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
 impl SqliteStore {
-    /// `WHERE` conditions over traces `t` for a filter, binding into `args`.
-    fn filter_sql(&self, f: &TraceFilter, args: &mut SqliteArguments) -> Result<String> {
-        let spans = &self.tables.spans;
-        let mut w = vec!["1=1".to_owned()];
-        let eq = [
-            ("t.user_id = ?", f.user_id.clone()),
-            ("t.session_id = ?", f.session_id.clone()),
-            ("t.agent_id = ?", f.agent_id.clone()),
-            ("t.team_id = ?", f.team_id.clone()),
-            ("t.workflow_id = ?", f.workflow_id.clone()),
-            ("t.run_id = ?", f.run_id.clone()),
-            ("t.start_time >= ?", f.since_us.map(common::time_bound)),
-            ("t.start_time < ?", f.until_us.map(common::time_bound)),
-        ];
-        for (cond, value) in eq {
-            if let Some(v) = value {
-                bind(args, v)?;
-                w.push(cond.to_owned());
-            }
+    fn dialect(&self) -> Dialect<'_> {
+        Dialect {
+            flavor: Flavor::Sqlite,
+            traces: &self.tables.traces,
+            spans: &self.tables.spans,
+            indexes: &self.indexes,
         }
-        if let Some(search) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let pat = common::like_pattern(search);
-            w.push(format!(
-                "(t.name LIKE ? ESCAPE '\\' OR t.trace_id = ? OR EXISTS (SELECT 1 FROM {spans} x \
-                 WHERE x.trace_id = t.trace_id AND (x.name LIKE ? ESCAPE '\\' OR x.attributes LIKE ? ESCAPE '\\')))"
-            ));
-            bind(args, pat.clone())?;
-            bind(args, search.to_ascii_lowercase())?;
-            bind(args, pat.clone())?;
-            bind(args, pat)?;
-        }
-        let errored = format!(
-            "(t.status = 'ERROR' OR EXISTS (SELECT 1 FROM {spans} e WHERE e.trace_id = t.trace_id AND e.status_code = 'ERROR'))"
-        );
-        match f.status {
-            Some(TraceStatus::Error) => w.push(errored),
-            Some(TraceStatus::Ok) => w.push(format!("NOT {errored}")),
-            None => {}
-        }
-        Ok(w.join(" AND "))
     }
 
     pub async fn list_traces(&self, f: &TraceFilter, page: &PageRequest) -> Result<TracePage> {
         let limit = page.clamped_limit();
         let cursor = common::decode_cursor(page)?;
-        let mut args = SqliteArguments::default();
-        let mut cond = self.filter_sql(f, &mut args)?;
-        if let Some(c) = cursor {
-            cond.push_str(" AND t.start_time <= ? AND (t.start_time < ? OR t.trace_id < ?)");
-            bind(&mut args, c.start_time.clone())?;
-            bind(&mut args, c.start_time)?;
-            bind(&mut args, c.trace_id)?;
-        }
-        bind(&mut args, limit as i64 + 1)?;
-        let (traces, spans) = (&self.tables.traces, &self.tables.spans);
+        let d = self.dialect();
+        let known = self.catalog.known(self, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
+        let plan = plan::choose(f, &known, limit);
+        let q = d.page(plan.shape, f, cursor.as_ref(), limit);
+        let spans = &self.tables.spans;
         let sql = format!(
-            "WITH page AS MATERIALIZED (SELECT {TRACE_COLS} FROM {traces} t WHERE {cond} \
-                 ORDER BY t.start_time DESC, t.trace_id DESC LIMIT ?), \
+            "WITH page AS MATERIALIZED ({page}), \
              agg AS (SELECT s.trace_id, COUNT(*) AS n, SUM(CASE WHEN s.status_code = 'ERROR' THEN 1 ELSE 0 END) AS e, \
                  SUM({tokens}) AS tok FROM {spans} s WHERE s.trace_id IN (SELECT trace_id FROM page) GROUP BY s.trace_id) \
-             SELECT page.*, COALESCE(agg.n, 0), COALESCE(agg.e, 0), COALESCE(agg.tok, 0), \
+             SELECT {cols}, COALESCE(agg.n, 0), COALESCE(agg.e, 0), COALESCE(agg.tok, 0), \
                  (SELECT CASE WHEN json_valid(r.attributes) THEN substr(json_extract(r.attributes, '$.\"input.value\"'), 1, {INPUT_FETCH_CHARS}) END \
                   FROM {spans} r WHERE r.trace_id = page.trace_id AND r.parent_span_id IS NULL ORDER BY r.start_time LIMIT 1) \
              FROM page LEFT JOIN agg ON agg.trace_id = page.trace_id \
-             ORDER BY 4 DESC, 1 DESC",
+             ORDER BY page.start_time DESC, page.trace_id DESC",
+            page = q.text,
+            cols = page_cols(),
             tokens = tokens_expr("s"),
         );
-        let rows = sqlx::query_with(AssertSqlSafe(sql), args)
-            .fetch_all(&self.reader)
+        let mut conn = self.conn(Lane::Interactive).await?;
+        let rows = sqlx::query_with(AssertSqlSafe(sql), bind_all(q.args)?)
+            .fetch_all(&mut *conn)
             .await
-            .map_err(StoreError::query("list traces"))?;
+            .map_err(conn.error("list traces"))?;
+        conn.done();
         let traces = rows
             .iter()
             .map(|r| {
@@ -179,40 +195,50 @@ impl SqliteStore {
         Ok(common::finish_page(traces, limit))
     }
 
+    /// Filter suggestions for `col` (see [`Catalog::suggest`](crate::read::catalog)).
+    pub async fn suggest(&self, col: Col, prefix: &str) -> Result<Vec<Suggestion>> {
+        self.catalog.suggest(self, col, prefix).await
+    }
+
     pub async fn get_trace(&self, trace_id: &str) -> Result<Option<TraceDetail>> {
         let id = trace_id.trim().to_ascii_lowercase();
+        let mut conn = self.conn(Lane::Interactive).await?;
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT {TRACE_COLS} FROM {} t WHERE t.trace_id = ?",
             self.tables.traces
         )))
         .bind(&id)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *conn)
         .await
-        .map_err(StoreError::query("read a trace"))?
+        .map_err(conn.error("read a trace"))?
         .map(|r| trace_row(&r));
         let spans =
             sqlx::query(AssertSqlSafe(format!("SELECT {SPAN_COLS} FROM {} WHERE trace_id = ?", self.tables.spans)))
                 .bind(&id)
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *conn)
                 .await
-                .map_err(StoreError::query("read a trace's spans"))?;
+                .map_err(conn.error("read a trace's spans"))?;
+        conn.done();
         let spans: Vec<Span> = spans.iter().map(span_row).collect();
         Ok(common::detail(row, spans))
     }
 
     pub async fn get_span(&self, span_id: &str) -> Result<Option<Span>> {
+        let mut conn = self.conn(Lane::Interactive).await?;
         let row =
             sqlx::query(AssertSqlSafe(format!("SELECT {SPAN_COLS} FROM {} WHERE span_id = ?", self.tables.spans)))
                 .bind(span_id.trim().to_ascii_lowercase())
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *conn)
                 .await
-                .map_err(StoreError::query("read a span"))?;
+                .map_err(conn.error("read a span"))?;
+        conn.done();
         Ok(row.as_ref().map(span_row))
     }
 
     pub async fn trace_stats(&self, by: StatsGroupBy, f: &TraceFilter) -> Result<Vec<StatRow>> {
-        let mut args = SqliteArguments::default();
-        let cond = self.filter_sql(f, &mut args)?;
+        let mut q = Sql::new(Flavor::Sqlite);
+        let cond = self.dialect().conditions(&mut q, Shape::Walk, f, None);
+        let args = bind_all(q.args)?;
         let (traces, spans) = (&self.tables.traces, &self.tables.spans);
         let sql = match by {
             StatsGroupBy::User | StatsGroupBy::Session | StatsGroupBy::Agent => {
@@ -251,10 +277,12 @@ impl SqliteStore {
                 )
             }
         };
+        let mut conn = self.conn(Lane::Heavy).await?;
         let rows = sqlx::query_with(AssertSqlSafe(sql), args)
-            .fetch_all(&self.reader)
+            .fetch_all(&mut *conn)
             .await
-            .map_err(StoreError::query("compute trace statistics"))?;
+            .map_err(conn.error("compute trace statistics"))?;
+        conn.done();
         Ok(rows
             .iter()
             .map(|r| StatRow {
@@ -267,5 +295,109 @@ impl SqliteStore {
                 last_seen: r.try_get::<Option<String>, _>(6).ok().flatten(),
             })
             .collect())
+    }
+}
+
+impl Source for SqliteStore {
+    async fn total(&self) -> Result<u64> {
+        // Rowids grow with inserts and retention deletes the oldest: their span is a count
+        // read in two index seeks instead of a scan.
+        let mut conn = self.conn(Lane::Interactive).await?;
+        let n: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT MAX(rowid) - MIN(rowid) + 1 FROM {}",
+            self.tables.traces
+        )))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(conn.error("estimate the number of traces"))?;
+        conn.done();
+        Ok(n.unwrap_or(0).max(0) as u64)
+    }
+
+    async fn count_value(&self, col: Col, value: &str, cap: u64) -> Result<Count> {
+        let Some(index) = self.indexes.cols.get(&col) else {
+            return Ok(Count { rows: cap, capped: true });
+        };
+        self.bounded_count(&format!("INDEXED BY {index} WHERE {} = ?", col.column()), Some(value), cap).await
+    }
+
+    async fn count_stored_errors(&self, cap: u64) -> Result<Count> {
+        match &self.indexes.status {
+            Some(index) => self.bounded_count(&format!("INDEXED BY {index} WHERE status = 'ERROR'"), None, cap).await,
+            // Without the index a count would scan the table: assume a typical share.
+            None => Ok(Count { rows: cap / 20, capped: false }),
+        }
+    }
+
+    async fn time_span(&self) -> Result<Option<(i64, i64)>> {
+        let Some(index) = &self.indexes.walk else { return Ok(None) };
+        let t = &self.tables.traces;
+        let mut conn = self.conn(Lane::Interactive).await?;
+        let (first, last): (Option<String>, Option<String>) = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT (SELECT CAST(start_time AS TEXT) FROM {t} INDEXED BY {index} ORDER BY start_time LIMIT 1), \
+                    (SELECT CAST(start_time AS TEXT) FROM {t} INDEXED BY {index} ORDER BY start_time DESC LIMIT 1)"
+        )))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(conn.error("read the time span of the traces"))?;
+        conn.done();
+        let us = |s: Option<String>| s.as_deref().and_then(tracedeck_model::time::parse_iso).map(|ns| ns / 1000);
+        Ok(us(first).zip(us(last)))
+    }
+
+    async fn distinct(&self, col: Col, prefix: &str, limit: u32) -> Result<Vec<String>> {
+        let Some(index) = self.indexes.cols.get(&col) else { return Ok(Vec::new()) };
+        let (t, c) = (&self.tables.traces, col.column());
+        let end = prefix_end(prefix);
+        // A loose index scan: each step seeks the next distinct value, so the cost is the
+        // number of values returned, not of rows.
+        let bound = if end.is_some() { format!(" AND {c} < ?3") } else { String::new() };
+        let sql = format!(
+            "WITH RECURSIVE v(x) AS ( \
+               SELECT (SELECT {c} FROM {t} INDEXED BY {index} WHERE {c} >= ?1{bound} ORDER BY {c} LIMIT 1) \
+               UNION ALL \
+               SELECT (SELECT {c} FROM {t} INDEXED BY {index} WHERE {c} > v.x{bound} ORDER BY {c} LIMIT 1) FROM v \
+               WHERE v.x IS NOT NULL LIMIT ?2) \
+             SELECT CAST(x AS TEXT) FROM v WHERE x IS NOT NULL"
+        );
+        let mut conn = self.conn(Lane::Interactive).await?;
+        let mut q = sqlx::query_scalar(AssertSqlSafe(sql)).bind(prefix).bind(limit as i64);
+        if let Some(e) = end {
+            q = q.bind(e);
+        }
+        let values: Vec<String> = q.fetch_all(&mut *conn).await.map_err(conn.error("list filter values"))?;
+        conn.done();
+        Ok(values)
+    }
+
+    async fn recent(&self, n: u32) -> Result<Vec<TraceRowData>> {
+        let hint = self.indexes.walk.as_deref().map(|i| format!(" INDEXED BY {i}")).unwrap_or_default();
+        let mut conn = self.conn(Lane::Interactive).await?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {TRACE_COLS} FROM {} t{hint} ORDER BY t.start_time DESC LIMIT ?",
+            self.tables.traces
+        )))
+        .bind(n as i64)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(conn.error("read the most recent traces"))?;
+        conn.done();
+        Ok(rows.iter().map(trace_row).collect())
+    }
+}
+
+impl SqliteStore {
+    /// `COUNT(*)` of the traces matching `cond` (an index hint and a WHERE), stopping at `cap`
+    /// (the index entries are read, never the rows).
+    async fn bounded_count(&self, cond: &str, value: Option<&str>, cap: u64) -> Result<Count> {
+        let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM {} {cond} LIMIT ?)", self.tables.traces);
+        let mut conn = self.conn(Lane::Interactive).await?;
+        let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
+        if let Some(v) = value {
+            q = q.bind(v);
+        }
+        let n = q.bind(cap as i64).fetch_one(&mut *conn).await.map_err(conn.error("count traces"))?;
+        conn.done();
+        Ok(Count { rows: n as u64, capped: n as u64 >= cap })
     }
 }

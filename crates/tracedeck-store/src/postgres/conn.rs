@@ -1,0 +1,146 @@
+//! Guarded reader connections for PostgreSQL: a connection from the lane's pool (whose
+//! sessions carry the lane's `statement_timeout`, so the server enforces the budget), and
+//! every statement run through it carries the request's [`Tag`]. When the guard is dropped
+//! before the request finished, a control connection cancels exactly the statements with
+//! that tag (`pg_cancel_backend` on the backend whose active query starts with it): the
+//! server stops working, and the pooled connection is usable again at once instead of
+//! draining a result nobody reads.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{ConnectOptions, Postgres};
+use tokio::sync::Mutex;
+
+use super::PgStore;
+use crate::lane::{Armed, Lane, Tag, spawn_detached};
+use crate::{Result, StoreError};
+
+/// SQLSTATE query_canceled (statement timeout or cancel request).
+const QUERY_CANCELED: &str = "57014";
+const CONTROL_CONNECT: Duration = Duration::from_secs(10);
+
+/// Cancels tagged statements from a connection of its own (opened on first use, kept).
+#[derive(Debug)]
+pub(crate) struct Control {
+    opts: PgConnectOptions,
+    conn: Mutex<Option<PgConnection>>,
+}
+
+impl Control {
+    pub(crate) fn new(opts: PgConnectOptions) -> Control {
+        Control { opts: opts.application_name("tracedeck-control"), conn: Mutex::new(None) }
+    }
+
+    /// Cancels the active statements whose text starts with `tag`; a statement that has not
+    /// reached the server yet is looked for again shortly after. Returns how many stopped.
+    pub(crate) async fn cancel(&self, tag: &Tag) -> u64 {
+        let like = tag.like();
+        let mut stopped = 0;
+        for wait_ms in [0u64, 20, 100, 400] {
+            tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+            match self.cancel_once(&like).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    stopped += n;
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not cancel an abandoned PostgreSQL statement");
+                    break;
+                }
+            }
+        }
+        stopped
+    }
+
+    async fn cancel_once(&self, like: &str) -> std::result::Result<u64, sqlx::Error> {
+        let mut guard = self.conn.lock().await;
+        if guard.is_none() {
+            let c = tokio::time::timeout(CONTROL_CONNECT, self.opts.connect())
+                .await
+                .map_err(|_| sqlx::Error::PoolTimedOut)??;
+            *guard = Some(c);
+        }
+        let conn = guard.as_mut().expect("connected above");
+        let r: std::result::Result<Vec<bool>, sqlx::Error> = sqlx::query_scalar(
+            "SELECT pg_cancel_backend(pid) FROM pg_stat_activity \
+             WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE $1",
+        )
+        .bind(like)
+        .fetch_all(&mut *conn)
+        .await;
+        if r.is_err() {
+            // A broken control connection is opened again next time.
+            *guard = None;
+        }
+        Ok(r?.into_iter().filter(|&b| b).count() as u64)
+    }
+}
+
+pub(crate) struct Conn {
+    conn: PoolConnection<Postgres>,
+    tag: Tag,
+    armed: Armed,
+    lane: Lane,
+}
+
+impl PgStore {
+    /// A reader of `lane`, guarded (see the module docs).
+    pub(crate) async fn conn(&self, lane: Lane) -> Result<Conn> {
+        let pool = match lane {
+            Lane::Interactive => &self.reader,
+            Lane::Heavy => &self.heavy,
+        };
+        let conn = pool.acquire().await.map_err(StoreError::query("get a read connection"))?;
+        let tag = Tag::new();
+        let (control, t) = (Arc::clone(&self.control), tag.clone());
+        let armed = Armed::new(move || {
+            spawn_detached(async move {
+                control.cancel(&t).await;
+            })
+        });
+        Ok(Conn { conn, tag, armed, lane })
+    }
+}
+
+impl Conn {
+    /// `sql` tagged with this request.
+    pub(crate) fn sql(&self, sql: &str) -> String {
+        self.tag.apply(sql)
+    }
+
+    /// The error for a failed statement of `action`: a budget overrun is told as such.
+    pub(crate) fn error(&self, action: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError + use<> {
+        let budget = self.lane.budget();
+        move |e| match &e {
+            sqlx::Error::Database(d)
+                if d.code().as_deref() == Some(QUERY_CANCELED) && d.message().contains("timeout") =>
+            {
+                StoreError::TimedOut { action, budget }
+            }
+            _ => StoreError::Query { action, source: e },
+        }
+    }
+
+    /// The request finished: nothing to cancel.
+    pub(crate) fn done(mut self) {
+        self.armed.disarm();
+    }
+}
+
+impl Deref for Conn {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
+}

@@ -1,0 +1,252 @@
+//! The read path's query shapes, written once for the three backends: a small [`Dialect`]
+//! (placeholders, index hints, how to make a condition unusable for an index) under one
+//! builder for the run list's candidate rows, pinned to the shape the [`plan`] chose. The
+//! backends keep what really differs: connections, cancel, read-only enforcement, their
+//! per-page aggregate statement and value decoding.
+
+pub(crate) mod catalog;
+pub mod plan;
+
+use std::collections::HashMap;
+
+use tracedeck_model::{Cursor, TraceFilter, TraceStatus};
+
+use crate::common;
+use plan::{Col, Shape};
+
+/// A value bound into a statement.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// SQL text with its arguments, in the dialect's placeholder style. PostgreSQL (`$n`) and
+/// SQLite (`?n`) placeholders are numbered, so one may appear several times; MySQL's `?` are
+/// positional, so for MySQL every placeholder is bound once, in the order it appears in the
+/// text (the builder binds each right where it writes it).
+#[derive(Debug, Clone)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+    flavor: Flavor,
+}
+
+impl Sql {
+    pub(crate) fn new(flavor: Flavor) -> Sql {
+        Sql { text: String::new(), args: Vec::new(), flavor }
+    }
+
+    /// Binds `a` and returns its placeholder.
+    pub(crate) fn bind(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        match self.flavor {
+            Flavor::Postgres => format!("${}", self.args.len()),
+            Flavor::Sqlite => format!("?{}", self.args.len()),
+            Flavor::MySql => "?".to_owned(),
+        }
+    }
+
+    pub(crate) fn text(&mut self, v: impl Into<String>) -> String {
+        self.bind(Arg::Text(v.into()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+/// The traces table's single-column indexes by what they serve, as quoted names ready for
+/// an index hint. Found when the store opens; a database without some of Agno's indexes
+/// simply has fewer shapes to choose from.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Indexes {
+    /// The best index for walking newest first: `(start_time, trace_id)` when Tracedeck
+    /// created it, else Agno's `start_time` index.
+    pub walk: Option<String>,
+    pub cols: HashMap<Col, String>,
+    pub status: Option<String>,
+}
+
+impl Indexes {
+    /// Files index `name` covering `columns` (leading columns first) under what it serves.
+    pub(crate) fn add(&mut self, name: String, columns: &[String]) {
+        let first = columns.first().map(String::as_str);
+        match (first, columns.get(1).map(String::as_str)) {
+            (Some("start_time"), Some("trace_id")) => self.walk = Some(name),
+            (Some("start_time"), None) if self.walk.is_none() => self.walk = Some(name),
+            (Some("status"), None) => self.status = Some(name),
+            (Some(c), None) => {
+                if let Some(col) = Col::ALL.into_iter().find(|col| col.column() == c) {
+                    self.cols.entry(col).or_insert(name);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The backend's spelling of the parts the builder needs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dialect<'a> {
+    pub flavor: Flavor,
+    pub traces: &'a str,
+    pub spans: &'a str,
+    pub indexes: &'a Indexes,
+}
+
+/// The stored columns of a trace row, in the order every backend decodes them.
+pub(crate) const TRACE_COLUMNS: [&str; 12] = [
+    "trace_id",
+    "name",
+    "status",
+    "start_time",
+    "end_time",
+    "run_id",
+    "session_id",
+    "user_id",
+    "agent_id",
+    "team_id",
+    "workflow_id",
+    "created_at",
+];
+
+pub(crate) fn columns_of(alias: &str) -> String {
+    TRACE_COLUMNS.map(|c| format!("{alias}.{c}")).join(", ")
+}
+
+impl Dialect<'_> {
+    /// `t.col` as a condition operand no index can serve. SQLite and MySQL pin the index with
+    /// a hint instead; PostgreSQL has no hints, so the operand is made an expression.
+    fn unindexed(&self, col: &str) -> String {
+        match self.flavor {
+            Flavor::Postgres => format!("(t.{col} || '')"),
+            Flavor::Sqlite => format!("+t.{col}"),
+            Flavor::MySql => format!("t.{col}"),
+        }
+    }
+
+    fn from(&self, index: Option<&str>) -> String {
+        match (self.flavor, index) {
+            (Flavor::Sqlite, Some(i)) => format!("{} t INDEXED BY {i}", self.traces),
+            (Flavor::MySql, Some(i)) => format!("{} t FORCE INDEX ({i})", self.traces),
+            _ => format!("{} t", self.traces),
+        }
+    }
+
+    /// The derived status of trace `t` is ERROR: stored so, or any of its spans errored.
+    /// `OFFSET 0` keeps PostgreSQL's `EXISTS` a probe of the `trace_id` index per row
+    /// instead of a hash over every span.
+    pub(crate) fn errored(&self, status: &str) -> String {
+        let fence = if self.flavor == Flavor::Postgres { " OFFSET 0" } else { "" };
+        format!(
+            "({status} = 'ERROR' OR EXISTS (SELECT 1 FROM {} e WHERE e.trace_id = t.trace_id AND e.status_code = 'ERROR'{fence}))",
+            self.spans
+        )
+    }
+
+    /// Text search over the trace name and its spans' names and attributes (a scan of the
+    /// candidate traces' spans: the search lanes bound it).
+    fn search(&self, q: &mut Sql, search: &str) -> String {
+        let id = search.to_ascii_lowercase();
+        match self.flavor {
+            Flavor::Sqlite => {
+                let p = q.text(common::like_pattern(search));
+                let id = q.text(id);
+                format!(
+                    "(t.name LIKE {p} ESCAPE '\\' OR t.trace_id = {id} OR EXISTS (SELECT 1 FROM {} x \
+                     WHERE x.trace_id = t.trace_id AND (x.name LIKE {p} ESCAPE '\\' OR x.attributes LIKE {p} ESCAPE '\\')))",
+                    self.spans
+                )
+            }
+            Flavor::Postgres => {
+                let p = q.text(common::like_pattern(search));
+                let id = q.text(id);
+                format!(
+                    "(t.name ILIKE {p} ESCAPE '\\' OR t.trace_id = {id} OR EXISTS (SELECT 1 FROM {} x \
+                     WHERE x.trace_id = t.trace_id AND (x.name ILIKE {p} ESCAPE '\\' OR x.attributes::text ILIKE {p} ESCAPE '\\') \
+                     OFFSET 0))",
+                    self.spans
+                )
+            }
+            Flavor::MySql => {
+                // Both sides lowered: a foreign table's collation may be binary (JSON is).
+                let pat = common::like_pattern(&search.to_lowercase());
+                let (a, id, b, c) = (q.text(pat.clone()), q.text(id), q.text(pat.clone()), q.text(pat));
+                format!(
+                    "(LOWER(t.name) LIKE {a} OR t.trace_id = {id} OR EXISTS (SELECT 1 FROM {} x \
+                     WHERE x.trace_id = t.trace_id AND (LOWER(x.name) LIKE {b} OR LOWER(CAST(x.attributes AS CHAR)) LIKE {c})))",
+                    self.spans
+                )
+            }
+        }
+    }
+
+    /// The `WHERE` conditions of a filter and keyset position, for `shape`: only the shape's
+    /// own index may serve a condition.
+    pub(crate) fn conditions(&self, q: &mut Sql, shape: Shape, f: &TraceFilter, cursor: Option<&Cursor>) -> String {
+        let mut w: Vec<String> = Vec::new();
+        let walk = shape == Shape::Walk;
+        for col in Col::ALL {
+            if let Some(v) = col.value(f) {
+                let p = q.text(v);
+                let lhs = if shape == Shape::Drive(col) {
+                    format!("t.{}", col.column())
+                } else {
+                    self.unindexed(col.column())
+                };
+                w.push(format!("{lhs} = {p}"));
+            }
+        }
+        let st = if walk { "t.start_time".to_owned() } else { self.unindexed("start_time") };
+        if let Some(us) = f.since_us {
+            let p = q.text(common::time_bound(us));
+            w.push(format!("{st} >= {p}"));
+        }
+        if let Some(us) = f.until_us {
+            let p = q.text(common::time_bound(us));
+            w.push(format!("{st} < {p}"));
+        }
+        if let Some(c) = cursor {
+            let (a, b, id) = (q.text(c.start_time.clone()), q.text(c.start_time.clone()), q.text(c.trace_id.clone()));
+            w.push(format!("{st} <= {a} AND ({st} < {b} OR t.trace_id < {id})"));
+        }
+        if let Some(search) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            w.push(self.search(q, search));
+        }
+        let status = self.unindexed("status");
+        match f.status {
+            Some(TraceStatus::Error) => w.push(self.errored(&status)),
+            Some(TraceStatus::Ok) => w.push(format!("NOT {}", self.errored(&status))),
+            None => {}
+        }
+        if w.is_empty() { "1=1".to_owned() } else { w.join(" AND ") }
+    }
+
+    /// The candidate rows of one page (the stored trace columns, newest first, `limit + 1`
+    /// of them so the caller knows whether another page follows), in `shape`.
+    pub(crate) fn page(&self, shape: Shape, f: &TraceFilter, cursor: Option<&Cursor>, limit: u32) -> Sql {
+        let mut q = Sql::new(self.flavor);
+        let index = match shape {
+            Shape::Walk => self.indexes.walk.as_deref(),
+            Shape::Drive(col) => self.indexes.cols.get(&col).map(String::as_str),
+        };
+        let cond = self.conditions(&mut q, shape, f, cursor);
+        let lim = q.bind(Arg::Int(limit as i64 + 1));
+        let cols = columns_of("t");
+        let order = "ORDER BY t.start_time DESC, t.trace_id DESC";
+        q.text = match (self.flavor, shape) {
+            // The fence keeps PostgreSQL from walking the start_time index for the ORDER BY
+            // instead of reading the driving value's rows.
+            (Flavor::Postgres, Shape::Drive(_)) => format!(
+                "SELECT * FROM (SELECT {cols} FROM {} WHERE {cond} OFFSET 0) t {order} LIMIT {lim}",
+                self.from(None)
+            ),
+            _ => format!("SELECT {cols} FROM {} WHERE {cond} {order} LIMIT {lim}", self.from(index)),
+        };
+        q
+    }
+}
