@@ -163,3 +163,66 @@ impl DerefMut for Conn {
         &mut self.conn
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::super::tests::TestDb;
+    use crate::lane::Lane;
+
+    async fn running(db: &TestDb, marker: &str) -> usize {
+        db.strings(&format!(
+            "SELECT CAST(ID AS CHAR) FROM information_schema.PROCESSLIST \
+             WHERE COMMAND <> 'Sleep' AND INFO LIKE '%tracedeck-req%' AND INFO LIKE '%{marker}%' \
+             AND INFO NOT LIKE '%PROCESSLIST%'"
+        ))
+        .await
+        .len()
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_statement_is_killed_in_the_server() {
+        let Some(db) = TestDb::new("kill").await else { return };
+        db.open().await.close().await;
+        let s = db.open_ro().await;
+        let marker = format!("abandoned_{}", std::process::id());
+        let (s2, m) = (s.clone(), marker.clone());
+        let task = tokio::spawn(async move {
+            let mut c = s2.conn(Lane::Heavy).await.unwrap();
+            let sql = c.sql(&format!("SELECT SLEEP(60), '{m}'"));
+            let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).fetch_all(&mut *c).await;
+        });
+        let t = Instant::now();
+        while running(&db, &marker).await == 0 {
+            assert!(t.elapsed() < Duration::from_secs(10), "the statement never started");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        task.abort();
+        let _ = task.await;
+        let t = Instant::now();
+        while running(&db, &marker).await > 0 {
+            assert!(t.elapsed() < Duration::from_secs(3), "the abandoned statement still runs in MySQL");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let mut c = tokio::time::timeout(Duration::from_secs(3), s.conn(Lane::Heavy)).await.unwrap().unwrap();
+        let one: i64 = sqlx::query_scalar("SELECT 1").fetch_one(&mut *c).await.unwrap();
+        assert_eq!(one, 1);
+    }
+
+    #[tokio::test]
+    async fn lane_sessions_carry_their_budget() {
+        let Some(db) = TestDb::new("lanes").await else { return };
+        db.open().await.close().await;
+        let s = db.open_ro().await;
+        for (lane, want) in [(Lane::Interactive, 10.0), (Lane::Heavy, 120.0)] {
+            let mut c = s.conn(lane).await.unwrap();
+            let v: f64 = sqlx::query_scalar("SELECT CAST(@@session.max_statement_time AS DOUBLE)")
+                .fetch_one(&mut *c)
+                .await
+                .unwrap();
+            assert_eq!(v, want, "{lane:?}");
+            c.done();
+        }
+    }
+}

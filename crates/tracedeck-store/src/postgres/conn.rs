@@ -144,3 +144,70 @@ impl DerefMut for Conn {
         &mut self.conn
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use sqlx::{Connection, PgConnection};
+
+    use super::super::tests::{TestSchema, pg_url};
+    use crate::lane::Lane;
+
+    async fn active_sleeps(marker: &str) -> i64 {
+        let mut c = PgConnection::connect(&pg_url()).await.unwrap();
+        sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%tracedeck-req%' AND query LIKE $1",
+        )
+        .bind(format!("%{marker}%"))
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_statement_is_cancelled_in_the_server() {
+        let Some(schema) = TestSchema::new("pgcancel").await else { return };
+        schema.open(false).await.close().await;
+        let s = schema.open(true).await;
+        let marker = format!("abandoned_{}", std::process::id());
+        let (s2, m) = (s.clone(), marker.clone());
+        let task = tokio::spawn(async move {
+            let mut c = s2.conn(Lane::Heavy).await.unwrap();
+            let sql = c.sql(&format!("SELECT pg_sleep(60), '{m}'"));
+            let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).execute(&mut *c).await;
+        });
+        let t = Instant::now();
+        while active_sleeps(&marker).await == 0 {
+            assert!(t.elapsed() < Duration::from_secs(10), "the statement never started");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // The request goes away (a closed tab, a newer filter): the future is dropped.
+        task.abort();
+        let _ = task.await;
+        let t = Instant::now();
+        while active_sleeps(&marker).await > 0 {
+            assert!(t.elapsed() < Duration::from_secs(3), "the abandoned statement still runs in PostgreSQL");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // And the pooled connection serves the next request at once.
+        let mut c = tokio::time::timeout(Duration::from_secs(3), s.conn(Lane::Heavy)).await.unwrap().unwrap();
+        let one: i32 = sqlx::query_scalar("SELECT 1").fetch_one(&mut *c).await.unwrap();
+        assert_eq!(one, 1);
+    }
+
+    #[tokio::test]
+    async fn lane_sessions_carry_their_budget() {
+        let Some(schema) = TestSchema::new("pglanes").await else { return };
+        schema.open(false).await.close().await;
+        let s = schema.open(true).await;
+        for (lane, want) in [(Lane::Interactive, "10s"), (Lane::Heavy, "2min")] {
+            let mut c = s.conn(lane).await.unwrap();
+            let v: String = sqlx::query_scalar("SHOW statement_timeout").fetch_one(&mut *c).await.unwrap();
+            assert_eq!(v, want, "{lane:?}");
+            let ro: String = sqlx::query_scalar("SHOW transaction_read_only").fetch_one(&mut *c).await.unwrap();
+            assert_eq!(ro, "on", "a read-only store's lanes are read-only sessions");
+            c.done();
+        }
+    }
+}

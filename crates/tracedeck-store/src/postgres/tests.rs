@@ -23,18 +23,18 @@ mod data;
 const SEC: i64 = 1_000_000_000;
 const T0: i64 = 1_795_000_000 * SEC;
 
-fn pg_url() -> String {
+pub(super) fn pg_url() -> String {
     std::env::var("TRACEDECK_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A schema owned by one test, dropped when the guard goes (also on panic).
-struct TestSchema {
+pub(super) struct TestSchema {
     name: String,
     keep: bool,
 }
 
 impl TestSchema {
-    async fn new(tag: &str) -> Option<TestSchema> {
+    pub(super) async fn new(tag: &str) -> Option<TestSchema> {
         if let Err(e) = PgConnection::connect(&pg_url()).await {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("PostgreSQL test server unreachable under CI=true: {e}");
@@ -53,7 +53,7 @@ impl TestSchema {
         StoreConfig::parse(&format!("{}?schema={}", pg_url(), self.name)).unwrap()
     }
 
-    async fn open(&self, read_only: bool) -> PgStore {
+    pub(super) async fn open(&self, read_only: bool) -> PgStore {
         PgStore::open(&self.cfg().with_read_only(read_only), OpenOptions::default()).await.unwrap()
     }
 

@@ -23,31 +23,35 @@ const INTERRUPTED: &str = "9";
 pub(crate) struct Conn {
     conn: PoolConnection<Sqlite>,
     stop: Stop,
-    lane: Lane,
+    budget: std::time::Duration,
 }
 
 impl SqliteStore {
     /// A reader of `lane`, guarded (see the module docs).
     pub(crate) async fn conn(&self, lane: Lane) -> Result<Conn> {
+        self.conn_with_budget(lane, lane.budget()).await
+    }
+
+    pub(crate) async fn conn_with_budget(&self, lane: Lane, budget: std::time::Duration) -> Result<Conn> {
         let pool = match lane {
             Lane::Interactive => &self.reader,
             Lane::Heavy => &self.heavy,
         };
         let mut conn = pool.acquire().await.map_err(StoreError::query("get a read connection"))?;
-        let stop = Stop::new(lane.budget());
+        let stop = Stop::new(budget);
         let s = stop.clone();
         conn.lock_handle()
             .await
             .map_err(StoreError::query("get a read connection"))?
             .set_progress_handler(PROGRESS_OPS, move || s.keep_going());
-        Ok(Conn { conn, stop, lane })
+        Ok(Conn { conn, stop, budget })
     }
 }
 
 impl Conn {
     /// The error for a failed statement of `action`: a budget overrun is told as such.
     pub(crate) fn error(&self, action: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError + use<> {
-        let budget = self.lane.budget();
+        let budget = self.budget;
         move |e| match &e {
             sqlx::Error::Database(d) if d.code().as_deref() == Some(INTERRUPTED) => {
                 StoreError::TimedOut { action, budget }
@@ -79,5 +83,68 @@ impl Deref for Conn {
 impl DerefMut for Conn {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
         &mut self.conn
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::lane::Lane;
+    use crate::{OpenOptions, Store, StoreConfig, StoreError};
+
+    /// Never ends on its own: counts forever inside one `sqlite3_step`.
+    const ENDLESS: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+
+    async fn store(dir: &tempfile::TempDir) -> super::SqliteStore {
+        let cfg = StoreConfig::sqlite(dir.path().join("t.db"));
+        match Store::open(&cfg, OpenOptions::default()).await.unwrap() {
+            Store::Sqlite(s) => s,
+            _ => unreachable!(),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_statement_is_interrupted_inside_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(&dir).await;
+        let s2 = s.clone();
+        let task = tokio::spawn(async move {
+            let mut c = s2.conn(Lane::Heavy).await.unwrap();
+            let _ = sqlx::query_scalar::<_, i64>(ENDLESS).fetch_one(&mut *c).await;
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        task.abort();
+        let _ = task.await;
+        // Both heavy connections answer at once: the endless statement no longer holds one.
+        let t = Instant::now();
+        let (mut a, mut b) = (s.conn(Lane::Heavy).await.unwrap(), s.conn(Lane::Heavy).await.unwrap());
+        for c in [&mut a, &mut b] {
+            let one: i64 =
+                tokio::time::timeout(Duration::from_secs(5), sqlx::query_scalar("SELECT 1").fetch_one(&mut **c))
+                    .await
+                    .expect("the abandoned statement was stopped")
+                    .unwrap();
+            assert_eq!(one, 1);
+        }
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    }
+
+    #[tokio::test]
+    async fn the_budget_stops_a_statement_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(&dir).await;
+        let mut c = s.conn_with_budget(Lane::Interactive, Duration::from_millis(200)).await.unwrap();
+        let t = Instant::now();
+        let e = sqlx::query_scalar::<_, i64>(ENDLESS).fetch_one(&mut *c).await.map_err(c.error("count forever"));
+        assert!(matches!(e, Err(StoreError::TimedOut { action: "count forever", .. })), "{e:?}");
+        assert!(t.elapsed() < Duration::from_secs(2));
+        assert!(e.unwrap_err().to_string().contains("budget"));
+        // The interactive and heavy lanes are separate pools: a busy heavy lane leaves the
+        // interactive one free.
+        let (_h1, _h2) = (s.conn(Lane::Heavy).await.unwrap(), s.conn(Lane::Heavy).await.unwrap());
+        let mut i = tokio::time::timeout(Duration::from_secs(1), s.conn(Lane::Interactive)).await.unwrap().unwrap();
+        let one: i64 = sqlx::query_scalar("SELECT 1").fetch_one(&mut *i).await.unwrap();
+        assert_eq!(one, 1);
     }
 }
