@@ -71,11 +71,18 @@ pub fn run() -> anyhow::Result<()> {
     let builder = bindings::builder();
     let otlp_service = service.clone();
     let shutdown_service = service.clone();
+    let window_service = service.clone();
     tauri::Builder::default()
         // Only the save dialog is used (choosing where an export goes); see capabilities/.
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
         .manage(service.clone())
+        // A closed window's requests have nobody waiting: stop their statements.
+        .on_window_event(move |window, event| {
+            if let tauri::WindowEvent::Destroyed = event {
+                window_service.requests().cancel_owner(window.label());
+            }
+        })
         .setup(move |app| {
             builder.mount_events(app);
             events::forward_live(app.handle().clone(), &service);

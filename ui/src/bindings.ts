@@ -8,10 +8,18 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	getStatus: () => typedError<AppStatus, ApiError>(__TAURI_INVOKE("get_status")),
-	listTraces: (filter: TraceFilter, page: PageRequest) => typedError<TracePage, ApiError>(__TAURI_INVOKE("list_traces", { filter, page })),
-	getTrace: (traceId: string) => typedError<TraceDetail, ApiError>(__TAURI_INVOKE("get_trace", { traceId })),
+	listTraces: (filter: TraceFilter, page: PageRequest, request: string | null) => typedError<TracePage, ApiError>(__TAURI_INVOKE("list_traces", { filter, page, request })),
+	getTrace: (traceId: string, request: string | null) => typedError<TraceDetail, ApiError>(__TAURI_INVOKE("get_trace", { traceId, request })),
 	getSpan: (spanId: string) => typedError<Span, ApiError>(__TAURI_INVOKE("get_span", { spanId })),
-	traceStats: (by: StatsGroupBy, filter: TraceFilter) => typedError<StatRow[], ApiError>(__TAURI_INVOKE("trace_stats", { by, filter })),
+	traceStats: (by: StatsGroupBy, filter: TraceFilter, request: string | null) => typedError<StatRow[], ApiError>(__TAURI_INVOKE("trace_stats", { by, filter, request })),
+	suggest: (field: string, prefix: string, request: string | null) => typedError<Suggestion[], ApiError>(__TAURI_INVOKE("suggest", { field, prefix, request })),
+	/**  Cancels one request (a newer filter replaced it, its view closed). */
+	cancelRequest: (request: string) => __TAURI_INVOKE<void>("cancel_request", { request }),
+	/**
+	 *  Cancels every request of this window: called when its page (re)loads, since requests of
+	 *  the page before it have nobody waiting for them.
+	 */
+	abandonRequests: () => __TAURI_INVOKE<number>("abandon_requests"),
 	getPrices: () => __TAURI_INVOKE<PriceTable>("get_prices"),
 	setPrices: (table: PriceTable) => typedError<PriceTable, ApiError>(__TAURI_INVOKE("set_prices", { table })),
 	listAgents: () => typedError<AgentInfo[], ApiError>(__TAURI_INVOKE("list_agents")),
@@ -58,6 +66,10 @@ export type AgentInfo = {
 };
 
 export type ApiError = { type: "NotFound"; data: string } | { type: "BadRequest"; data: string } | { type: "ReadOnly"; data: string } | { type: "Database"; data: string } | { type: "Unavailable"; data: string } | { type: "Internal"; data: string } | 
+/**  The request ran past its time budget and the database stopped it. */
+{ type: "TimedOut"; data: string } | 
+/**  The caller abandoned the request (a newer one replaced it, its page went away). */
+{ type: "Cancelled"; data: string } | 
 /**  The database refused a console statement (with the position it reported). */
 { type: "Sql"; data: SqlError };
 
@@ -263,6 +275,14 @@ export type SavedQuery = {
 	updated_at: string,
 };
 
+/**  How far a budgeted newest-first scan got. */
+export type ScanProgress = {
+	/**  Every trace that started at or after this time (µs) was looked at. */
+	searched_back_to_us: number,
+	/**  Nothing older is left to look at. */
+	complete: boolean,
+};
+
 /**  Tables and columns of a connection, for autocomplete. */
 export type SchemaTable = {
 	schema: string | null,
@@ -356,6 +376,13 @@ export type StatsGroupBy = "user" | "session" | "agent" | "model" | "span_name";
 /**  OTel status code as Agno stores it (`UNSET` / `OK` / `ERROR`). */
 export type StatusCode = "UNSET" | "OK" | "ERROR";
 
+/**  One suggested value for a run-list filter field. */
+export type Suggestion = {
+	value: string,
+	/**  Runs carrying it among the most recent ones looked at (0: known from the index only). */
+	recent_runs: number,
+};
+
 export type TestReport = {
 	ok: boolean,
 	message: string,
@@ -397,6 +424,12 @@ export type TracePage = {
 	traces: TraceSummary[],
 	/**  Pass back in [`PageRequest::cursor`] for the next page; `None` on the last page. */
 	next_cursor: string | null,
+	/**
+	 *  Set when the page came from a scan bounded by a time budget (a text search over a
+	 *  database without a search index): how far back it looked. The page may then hold
+	 *  fewer rows than asked although older matches exist; `next_cursor` continues the scan.
+	 */
+	scan?: ScanProgress | null,
 };
 
 /**

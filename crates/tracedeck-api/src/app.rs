@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::broadcast;
-use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage};
+use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage};
 use tracedeck_otel::{Telemetry, otlp};
-use tracedeck_store::{Backend, Origin, Store};
+use tracedeck_store::{Backend, Col, Origin, Store};
 
 use crate::connections::{ConnectionDraft, ConnectionInfo, Connections, TestReport};
 use crate::console::{self, Console, ExportRequest, HistoryEntry, SqlRequest};
@@ -19,6 +19,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::library::{QueryDraft, SavedQuery};
 use crate::live::{self, TracesChanged};
 use crate::prices::{self, PriceTable};
+use crate::requests::Requests;
 use crate::runs::{AgentInfo, RunRequest, RunStarted, RunUpdate, Runs};
 use crate::service::{self, Access};
 use tracedeck_model::console::{QueryPage, SchemaTable};
@@ -111,6 +112,7 @@ struct Inner {
     price_error: Option<String>,
     runs: Result<Arc<Runs>, String>,
     console: Console,
+    requests: Requests,
 }
 
 /// Cheap to clone; share it between front ends.
@@ -173,6 +175,7 @@ impl App {
             price_error,
             runs,
             console: Console::default(),
+            requests: Requests::default(),
         }));
         let weak = Arc::downgrade(&app.0);
         tokio::spawn(async move {
@@ -290,6 +293,18 @@ impl App {
     pub async fn get_span(&self, span_id: &str) -> ApiResult<Span> {
         let id = valid_id("span", span_id)?;
         self.active_store().get_span(&id).await?.ok_or_else(|| ApiError::NotFound(format!("span {id}")))
+    }
+
+    /// Suggestions for a run-list filter field (`user`, `session`, `agent`, `team`,
+    /// `workflow`, `run`) starting with `prefix`, from the traces table's indexes.
+    pub async fn suggest(&self, field: &str, prefix: &str) -> ApiResult<Vec<Suggestion>> {
+        let col = Col::parse(field).ok_or_else(|| ApiError::BadRequest(format!("no suggestions for {field:?}")))?;
+        Ok(self.active_store().suggest(col, prefix.trim()).await?)
+    }
+
+    /// Requests the desktop UI can cancel by id (see [`Requests`]).
+    pub fn requests(&self) -> &Requests {
+        &self.0.requests
     }
 
     pub async fn trace_stats(&self, by: StatsGroupBy, filter: &TraceFilter) -> ApiResult<Vec<StatRow>> {

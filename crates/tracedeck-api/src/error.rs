@@ -20,6 +20,12 @@ pub enum ApiError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The request ran past its time budget and the database stopped it.
+    #[error("{0}")]
+    TimedOut(String),
+    /// The caller abandoned the request (a newer one replaced it, its page went away).
+    #[error("{0}")]
+    Cancelled(String),
     /// The database refused a console statement (with the position it reported).
     #[error("{}", .0.message)]
     Sql(tracedeck_model::console::SqlError),
@@ -32,6 +38,7 @@ impl From<tracedeck_store::StoreError> for ApiError {
             E::ReadOnly(m) => ApiError::ReadOnly(m),
             E::Invalid(m) | E::Config(m) => ApiError::BadRequest(m),
             E::Connect { .. } => ApiError::Unavailable(e.to_string()),
+            E::TimedOut { .. } => ApiError::TimedOut(e.to_string()),
             other if other.is_transient() => ApiError::Unavailable(other.to_string()),
             other => ApiError::Database(other.to_string()),
         }

@@ -15,6 +15,7 @@ pub mod live;
 pub mod paths;
 pub mod prices;
 pub mod render;
+pub mod requests;
 pub mod runs;
 pub mod secrets;
 pub mod seed;

@@ -10,6 +10,7 @@
 pub mod attrs;
 pub mod console;
 pub mod ids;
+pub mod metrics;
 pub mod query;
 pub mod span;
 pub mod time;
@@ -17,7 +18,8 @@ pub mod tree;
 
 pub use ids::{IdError, SpanId, TraceId};
 pub use query::{
-    Cursor, PageRequest, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage, TraceStatus, TraceSummary,
+    Cursor, PageRequest, ScanProgress, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage,
+    TraceStatus, TraceSummary,
 };
 pub use span::{Attributes, SemanticKind, Span, SpanRow, StatusCode, TraceContext};
 pub use tree::{NodeFlags, TraceTree, TreeNode};

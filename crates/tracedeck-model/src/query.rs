@@ -150,6 +150,22 @@ pub struct TracePage {
     pub traces: Vec<TraceSummary>,
     /// Pass back in [`PageRequest::cursor`] for the next page; `None` on the last page.
     pub next_cursor: Option<String>,
+    /// Set when the page came from a scan bounded by a time budget (a text search over a
+    /// database without a search index): how far back it looked. The page may then hold
+    /// fewer rows than asked although older matches exist; `next_cursor` continues the scan.
+    #[serde(default)]
+    pub scan: Option<ScanProgress>,
+}
+
+/// How far a budgeted newest-first scan got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ScanProgress {
+    /// Every trace that started at or after this time (µs) was looked at.
+    #[cfg_attr(feature = "specta", specta(type = i32))]
+    pub searched_back_to_us: i64,
+    /// Nothing older is left to look at.
+    pub complete: bool,
 }
 
 /// One trace with all its spans and the tree over them.
@@ -159,6 +175,15 @@ pub struct TraceDetail {
     pub trace: TraceSummary,
     pub spans: Vec<Span>,
     pub tree: TraceTree,
+}
+
+/// One suggested value for a run-list filter field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Suggestion {
+    pub value: String,
+    /// Runs carrying it among the most recent ones looked at (0: known from the index only).
+    pub recent_runs: u32,
 }
 
 /// Grouping of [`StatRow`]s.

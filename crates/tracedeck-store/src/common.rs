@@ -141,7 +141,7 @@ pub fn finish_page(mut traces: Vec<TraceSummary>, limit: u32) -> tracedeck_model
     } else {
         None
     };
-    tracedeck_model::TracePage { traces, next_cursor }
+    tracedeck_model::TracePage { traces, next_cursor, scan: None }
 }
 
 /// ISO text bounds for a time-range filter (compared against the stored text, which sorts

@@ -31,12 +31,13 @@ pub mod sqlite;
 pub mod writer;
 
 use serde::Serialize;
-use tracedeck_model::{PageRequest, Span, SpanRow, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage};
+use tracedeck_model::{
+    PageRequest, Span, SpanRow, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage,
+};
 
 pub use config::{Backend, StoreConfig};
 pub use console::{Canceller, ConsoleError, ConsoleOptions, ExportFormat, Query, export};
 pub use lane::Lane;
-pub use read::catalog::Suggestion;
 pub use read::plan::Col;
 pub use writer::{Writer, WriterConfig, WriterStats};
 

@@ -1,9 +1,12 @@
-//! Run list, trace detail, spans and statistics.
+//! Run list, trace detail, spans, filter suggestions and statistics. The reads the UI may
+//! abandon take a request id (`request`): `cancel_request` with that id, or
+//! `abandon_requests` when the page reloads, drops the operation, which stops its statement
+//! in the database. A closed window abandons its requests too (see `lib.rs`).
 
-use tauri::State;
+use tauri::{State, Window};
 use tracedeck_api::app::{App, AppStatus};
 use tracedeck_api::error::ApiError;
-use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage};
+use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage};
 
 #[tauri::command]
 #[specta::specta]
@@ -13,14 +16,25 @@ pub async fn get_status(app: State<'_, App>) -> Result<AppStatus, ApiError> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_traces(app: State<'_, App>, filter: TraceFilter, page: PageRequest) -> Result<TracePage, ApiError> {
-    app.list_traces(&filter, &page).await
+pub async fn list_traces(
+    app: State<'_, App>,
+    window: Window,
+    filter: TraceFilter,
+    page: PageRequest,
+    request: Option<String>,
+) -> Result<TracePage, ApiError> {
+    app.requests().run(window.label(), request.as_deref(), app.list_traces(&filter, &page)).await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn get_trace(app: State<'_, App>, trace_id: String) -> Result<TraceDetail, ApiError> {
-    app.get_trace(&trace_id).await
+pub async fn get_trace(
+    app: State<'_, App>,
+    window: Window,
+    trace_id: String,
+    request: Option<String>,
+) -> Result<TraceDetail, ApiError> {
+    app.requests().run(window.label(), request.as_deref(), app.get_trace(&trace_id)).await
 }
 
 #[tauri::command]
@@ -31,6 +45,39 @@ pub async fn get_span(app: State<'_, App>, span_id: String) -> Result<Span, ApiE
 
 #[tauri::command]
 #[specta::specta]
-pub async fn trace_stats(app: State<'_, App>, by: StatsGroupBy, filter: TraceFilter) -> Result<Vec<StatRow>, ApiError> {
-    app.trace_stats(by, &filter).await
+pub async fn suggest(
+    app: State<'_, App>,
+    window: Window,
+    field: String,
+    prefix: String,
+    request: Option<String>,
+) -> Result<Vec<Suggestion>, ApiError> {
+    app.requests().run(window.label(), request.as_deref(), app.suggest(&field, &prefix)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn trace_stats(
+    app: State<'_, App>,
+    window: Window,
+    by: StatsGroupBy,
+    filter: TraceFilter,
+    request: Option<String>,
+) -> Result<Vec<StatRow>, ApiError> {
+    app.requests().run(window.label(), request.as_deref(), app.trace_stats(by, &filter)).await
+}
+
+/// Cancels one request (a newer filter replaced it, its view closed).
+#[tauri::command]
+#[specta::specta]
+pub fn cancel_request(app: State<'_, App>, request: String) {
+    app.requests().cancel(&request);
+}
+
+/// Cancels every request of this window: called when its page (re)loads, since requests of
+/// the page before it have nobody waiting for them.
+#[tauri::command]
+#[specta::specta]
+pub fn abandon_requests(app: State<'_, App>, window: Window) -> u32 {
+    app.requests().cancel_owner(window.label()) as u32
 }

@@ -185,12 +185,12 @@ export function getStatus(): Promise<AppStatus> {
 }
 
 export function listTraces(filter: TraceFilter, page: PageRequest): Promise<TracePage> {
-  if (isTauri()) return unwrap(commands.listTraces(filter, page));
+  if (isTauri()) return unwrap(commands.listTraces(filter, page, null));
   return http("GET", `/api/traces${filterQuery(filter, { limit: page.limit, cursor: page.cursor })}`);
 }
 
 export function getTrace(traceId: string): Promise<TraceDetail> {
-  if (isTauri()) return unwrap(commands.getTrace(traceId));
+  if (isTauri()) return unwrap(commands.getTrace(traceId, null));
   return http("GET", `/api/traces/${encodeURIComponent(traceId)}`);
 }
 
@@ -200,7 +200,7 @@ export function getSpan(spanId: string): Promise<Span> {
 }
 
 export function traceStats(by: StatsGroupBy, filter: TraceFilter): Promise<StatRow[]> {
-  if (isTauri()) return unwrap(commands.traceStats(by, filter));
+  if (isTauri()) return unwrap(commands.traceStats(by, filter, null));
   return http("GET", `/api/stats${filterQuery(filter, { by })}`);
 }
 

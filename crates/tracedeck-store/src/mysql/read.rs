@@ -10,12 +10,12 @@
 
 use sqlx::mysql::{MySqlArguments, MySqlRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
-use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage};
+use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage};
 
 use super::MySqlStore;
 use crate::common::{self, INPUT_FETCH_CHARS, SpanAggregates, TraceRowData};
 use crate::lane::Lane;
-use crate::read::catalog::{Source, Suggestion, prefix_end};
+use crate::read::catalog::{Source, prefix_end};
 use crate::read::plan::{self, Col, Count, Shape};
 use crate::read::{Arg, Dialect, Flavor, Sql};
 use crate::{Result, StoreError};

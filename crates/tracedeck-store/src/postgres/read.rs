@@ -10,12 +10,12 @@
 
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
-use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage};
+use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage};
 
 use super::PgStore;
 use crate::common::{self, INPUT_FETCH_CHARS, SpanAggregates, TraceRowData};
 use crate::lane::Lane;
-use crate::read::catalog::{Source, Suggestion};
+use crate::read::catalog::Source;
 use crate::read::plan::{self, Col, Count, Shape};
 use crate::read::{Arg, Dialect, Flavor, Sql};
 use crate::{Result, StoreError};

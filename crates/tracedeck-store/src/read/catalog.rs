@@ -12,8 +12,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-use tracedeck_model::TraceFilter;
+use tracedeck_model::{Suggestion, TraceFilter};
 
 use super::plan::{Col, Count, Known, count_cap};
 use crate::Result;
@@ -42,14 +41,6 @@ pub(crate) trait Source {
     async fn distinct(&self, col: Col, prefix: &str, limit: u32) -> Result<Vec<String>>;
     /// The newest `n` trace rows (through the start_time index).
     async fn recent(&self, n: u32) -> Result<Vec<TraceRowData>>;
-}
-
-/// One suggested filter value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Suggestion {
-    pub value: String,
-    /// Runs with this value among the most recent ones looked at (0: seen only in the index).
-    pub recent_runs: u32,
 }
 
 #[derive(Debug)]

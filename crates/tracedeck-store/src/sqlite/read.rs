@@ -6,12 +6,12 @@
 
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
-use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, TraceDetail, TraceFilter, TracePage};
+use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage};
 
 use super::SqliteStore;
 use crate::common::{self, INPUT_FETCH_CHARS, SpanAggregates, TraceRowData};
 use crate::lane::Lane;
-use crate::read::catalog::{Source, Suggestion, prefix_end};
+use crate::read::catalog::{Source, prefix_end};
 use crate::read::plan::{self, Col, Count, Shape};
 use crate::read::{Arg, Dialect, Flavor, Indexes, Sql};
 use crate::{Result, StoreError};

@@ -22,7 +22,6 @@ use prost::Message;
 use serde::Deserialize;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
-use tracedeck_model::{PageRequest, StatsGroupBy, TraceFilter, TraceStatus};
 
 use crate::app::App;
 use crate::connections::ConnectionDraft;
@@ -31,6 +30,8 @@ use crate::error::ApiError;
 use crate::library::QueryDraft;
 use crate::prices::PriceTable;
 use crate::runs::{RunRequest, RunUpdate};
+
+mod traces;
 
 /// Content Security Policy for the UI: only our own scripts, no inline script, no framing.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
@@ -67,8 +68,8 @@ impl ServeOptions {
 }
 
 #[derive(Clone)]
-struct Ctx {
-    app: App,
+pub(crate) struct Ctx {
+    pub(crate) app: App,
     token: Option<String>,
     loopback: bool,
 }
@@ -80,83 +81,17 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(_) | ApiError::Sql(_) => StatusCode::BAD_REQUEST,
             ApiError::ReadOnly(_) => StatusCode::FORBIDDEN,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TimedOut(_) => StatusCode::GATEWAY_TIMEOUT,
+            // Nginx's "client closed request": nobody is normally left to read it.
+            ApiError::Cancelled(_) => StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST),
             ApiError::Database(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         (status, Json(self)).into_response()
     }
 }
 
-/// Query string of the run list and stats routes.
-#[derive(Debug, Default, Deserialize)]
-struct ListQuery {
-    user: Option<String>,
-    session: Option<String>,
-    agent: Option<String>,
-    team: Option<String>,
-    workflow: Option<String>,
-    run: Option<String>,
-    status: Option<String>,
-    search: Option<String>,
-    since_us: Option<i64>,
-    until_us: Option<i64>,
-    limit: Option<u32>,
-    cursor: Option<String>,
-    by: Option<String>,
-}
-
-fn nonempty(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
-}
-
-impl ListQuery {
-    fn filter(&mut self) -> Result<TraceFilter, ApiError> {
-        let status = match nonempty(self.status.take()) {
-            None => None,
-            Some(s) => {
-                Some(TraceStatus::parse(&s).ok_or_else(|| ApiError::BadRequest(format!("unknown status {s:?}")))?)
-            }
-        };
-        Ok(TraceFilter {
-            user_id: nonempty(self.user.take()),
-            session_id: nonempty(self.session.take()),
-            agent_id: nonempty(self.agent.take()),
-            team_id: nonempty(self.team.take()),
-            workflow_id: nonempty(self.workflow.take()),
-            run_id: nonempty(self.run.take()),
-            status,
-            search: nonempty(self.search.take()),
-            since_us: self.since_us,
-            until_us: self.until_us,
-        })
-    }
-}
-
 async fn status(State(c): State<Ctx>) -> impl IntoResponse {
     Json(c.app.status().await)
-}
-
-async fn list_traces(State(c): State<Ctx>, Query(mut q): Query<ListQuery>) -> Result<impl IntoResponse, ApiError> {
-    let filter = q.filter()?;
-    let page = PageRequest { limit: q.limit.unwrap_or(50), cursor: nonempty(q.cursor) };
-    Ok(Json(c.app.list_traces(&filter, &page).await?))
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct TraceQuery {
-    /// `tree=false` leaves the tree out (the UI builds its own; it is a fifth of the payload).
-    tree: Option<bool>,
-}
-
-async fn get_trace(
-    State(c): State<Ctx>,
-    Path(id): Path<String>,
-    Query(q): Query<TraceQuery>,
-) -> Result<impl IntoResponse, ApiError> {
-    let mut detail = c.app.get_trace(&id).await?;
-    if q.tree == Some(false) {
-        detail.tree = tracedeck_model::TraceTree::default();
-    }
-    Ok(Json(detail))
 }
 
 async fn list_agents(State(c): State<Ctx>) -> Result<impl IntoResponse, ApiError> {
@@ -359,17 +294,6 @@ async fn api_not_found(req: Request) -> ApiError {
     ApiError::NotFound(format!("no such route: {} {}", req.method(), req.uri().path()))
 }
 
-async fn get_span(State(c): State<Ctx>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(c.app.get_span(&id).await?))
-}
-
-async fn stats(State(c): State<Ctx>, Query(mut q): Query<ListQuery>) -> Result<impl IntoResponse, ApiError> {
-    let by = q.by.take().unwrap_or_else(|| "agent".into());
-    let by = StatsGroupBy::parse(&by).ok_or_else(|| ApiError::BadRequest(format!("cannot group by {by:?}")))?;
-    let filter = q.filter()?;
-    Ok(Json(c.app.trace_stats(by, &filter).await?))
-}
-
 async fn get_prices(State(c): State<Ctx>) -> impl IntoResponse {
     Json(c.app.prices())
 }
@@ -492,10 +416,7 @@ pub fn router(app: App, opts: &ServeOptions) -> Router {
     let ctx = Ctx { app, token: opts.token.clone(), loopback: opts.bind.ip().is_loopback() };
     Router::new()
         .route("/api/status", get(status))
-        .route("/api/traces", get(list_traces))
-        .route("/api/traces/{id}", get(get_trace))
-        .route("/api/spans/{id}", get(get_span))
-        .route("/api/stats", get(stats))
+        .merge(traces::routes())
         .route("/api/live", get(live))
         .route("/api/prices", get(get_prices).put(put_prices))
         .route("/api/agents", get(list_agents))
