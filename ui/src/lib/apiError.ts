@@ -1,7 +1,9 @@
 //! The typed error every backend call throws (`ApiFailure`), and reading an `ApiError` out of
 //! anything the transports return: a parsed HTTP body, a rejected Tauri invoke. The SQL
 //! console's errors (`{type: "Sql", data: {message, position, code}}`) keep their position so
-//! the editor can highlight it. Pure: no IO here (ipc.ts is the only module that calls out).
+//! the editor can highlight it. `TimedOut` is a read the database stopped at its time budget;
+//! `Cancelled` is a request its caller abandoned, which callers ignore and nothing renders.
+//! Pure: no IO here (ipc.ts is the only module that calls out).
 
 import type { ApiError } from "../bindings";
 import type { SqlError } from "../bindings";
@@ -26,7 +28,17 @@ export class ApiFailure extends Error {
   }
 }
 
-const ERROR_TYPES: readonly ApiErrorType[] = ["NotFound", "BadRequest", "ReadOnly", "Database", "Unavailable", "Internal", "Sql"];
+const ERROR_TYPES: readonly ApiErrorType[] = ["NotFound", "BadRequest", "ReadOnly", "Database", "Unavailable", "Internal", "TimedOut", "Cancelled", "Sql"];
+
+/** What an abandoned request rejects with (the same in both transports). */
+export function cancelledFailure(): ApiFailure {
+  return new ApiFailure({ type: "Cancelled", data: "the request was cancelled" });
+}
+
+/** The request was abandoned by its caller: not an error to show. */
+export function isCancelled(e: unknown): boolean {
+  return e instanceof ApiFailure && e.type === "Cancelled";
+}
 
 function sqlError(v: unknown, fallbackMessage: string | null): SqlError | null {
   if (typeof v === "string") return { message: v, position: null, code: null };

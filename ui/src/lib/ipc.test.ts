@@ -45,6 +45,8 @@ describe("ipc over HTTP", () => {
 
   it("normalizes unknown errors", () => {
     expect(toApiError({ type: "ReadOnly", data: "no" }, "x")).toEqual({ type: "ReadOnly", data: "no" });
+    expect(toApiError({ type: "TimedOut", data: "too slow" }, "x")).toEqual({ type: "TimedOut", data: "too slow" });
+    expect(toApiError({ type: "Cancelled", data: "gone" }, "x")).toEqual({ type: "Cancelled", data: "gone" });
     expect(toApiError({ type: "Weird", data: "?" }, "fallback")).toEqual({ type: "Internal", data: "fallback" });
     expect(toApiError("text", "fallback")).toEqual({ type: "Internal", data: "text" });
   });

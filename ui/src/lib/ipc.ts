@@ -2,13 +2,17 @@
 //! and events generated into `bindings.ts`; in web mode (`tracedeck serve`) it uses the JSON
 //! routes and server-sent events of the same origin. Every failure is thrown as an
 //! `ApiFailure` carrying the backend's typed `ApiError`, so components branch on `type`.
-//! Components import from here, never from `bindings.ts` values or `fetch` directly.
+//! Components import from here, never from `bindings.ts` values or `fetch` directly. The two
+//! transports live beside it (`httpTransport.ts`, `tauriTransport.ts`) and are used only here.
+//!
+//! Reads the UI may abandon (run list pages, a trace, suggestions, statistics) take
+//! `{ signal }`: aborting it cancels the request in the backend, which stops its SQL
+//! statement, and rejects the call with a `Cancelled` failure that callers ignore.
 
 import {
   commands,
   events,
   type AgentInfo,
-  type ApiError,
   type AppStatus,
   type PageRequest,
   type PriceTable,
@@ -18,6 +22,7 @@ import {
   type Span,
   type StatRow,
   type StatsGroupBy,
+  type Suggestion,
   type TraceDetail,
   type TraceFilter,
   type TracePage,
@@ -37,161 +42,47 @@ import type {
   StatusWithConnection,
   TestReport,
 } from "../features/console/model/types";
-import { ApiFailure, toApiError } from "./apiError";
 import { filterQuery } from "./filterQuery";
 import { pickSaveTarget, saveResponse, type SaveTarget } from "./download";
+import { http, httpText, liveHub, notProvided, parseJson, request } from "./httpTransport";
+import { cancellable, tauriListen, unwrap } from "./tauriTransport";
 
-export { ApiFailure, isMissingRoute, toApiError } from "./apiError";
+export { ApiFailure, isCancelled, isMissingRoute, toApiError } from "./apiError";
 export { filterQuery } from "./filterQuery";
-
-/** What generated commands that can fail resolve to. */
-type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
 export function isTauri(): boolean {
   return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
 }
 
 // ---------------------------------------------------------------------------------------
-// HTTP transport (web mode)
-
-/** A request whose non-2xx answers are thrown as `ApiFailure`s. */
-async function request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: body === undefined ? { Accept: "application/json" } : { Accept: "application/json", "Content-Type": "application/json" },
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: signal ?? null,
-    });
-  } catch (e) {
-    if (signal?.aborted === true) throw new ApiFailure({ type: "BadRequest", data: "cancelled" });
-    throw new ApiFailure({ type: "Unavailable", data: `cannot reach the Tracedeck server (${e instanceof Error ? e.message : String(e)})` });
-  }
-  if (!res.ok) {
-    const isJson = (res.headers.get("content-type") ?? "").includes("application/json");
-    const parsed: unknown = isJson ? await res.json().catch(() => null) : null;
-    const fallback = `${method} ${path}: HTTP ${res.status}`;
-    const err = toApiError(parsed, fallback);
-    throw new ApiFailure(parsed === null ? { type: res.status === 404 ? "NotFound" : res.status >= 500 ? "Internal" : "BadRequest", data: fallback } : err);
-  }
-  return res;
-}
-
-/** Unknown /api routes fall back to the app shell (HTML): the server is older than this UI. */
-function notProvided(path: string): ApiFailure {
-  return new ApiFailure({ type: "Unavailable", data: `this server does not provide ${path} (is it an older tracedeck?)` });
-}
-
-async function http<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const res = await request(method, path, body, signal);
-  if (res.status === 204 || res.headers.get("content-length") === "0") return null as T;
-  if (!(res.headers.get("content-type") ?? "").includes("application/json")) throw notProvided(path);
-  return (await res.json()) as T;
-}
-
-async function httpText(path: string): Promise<string> {
-  const res = await request("GET", path);
-  if ((res.headers.get("content-type") ?? "").includes("text/html")) throw notProvided(path);
-  return res.text();
-}
-
-type Listener<T> = (v: T) => void;
-
-/** One shared EventSource for live trace notices, opened while anyone listens. */
-const liveHub = {
-  source: null as EventSource | null,
-  listeners: new Set<Listener<TracesChanged>>(),
-  status: new Set<Listener<boolean>>(),
-  connected: false,
-  setConnected(c: boolean) {
-    if (c === this.connected) return;
-    this.connected = c;
-    for (const l of this.status) l(c);
-  },
-  open() {
-    if (this.source !== null) return;
-    const src = new EventSource("/api/live");
-    src.addEventListener("open", () => this.setConnected(true));
-    src.addEventListener("error", () => this.setConnected(src.readyState === EventSource.OPEN));
-    src.addEventListener("traces", (e) => {
-      const data = parseJson<TracesChanged>((e as MessageEvent<string>).data);
-      if (data !== null) for (const l of this.listeners) l(data);
-    });
-    this.source = src;
-  },
-  closeIfIdle() {
-    if (this.listeners.size === 0 && this.source !== null) {
-      this.source.close();
-      this.source = null;
-      this.setConnected(false);
-    }
-  },
-};
-
-function parseJson<T>(text: string): T | null {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return null;
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Tauri transport: kept in one place so it follows the generated bindings easily.
-
-function isResult<T>(v: unknown): v is Result<T, ApiError> {
-  if (typeof v !== "object" || v === null || !("status" in v)) return false;
-  const s = (v as { status: unknown }).status;
-  return (s === "ok" && "data" in v) || (s === "error" && "error" in v);
-}
-
-/** Commands that cannot fail are generated as plain promises, the others return a Result. */
-function unwrap<T>(p: Promise<Result<T, ApiError>>): Promise<T>;
-function unwrap<T>(p: Promise<T>): Promise<T>;
-async function unwrap<T>(p: Promise<Result<T, ApiError> | T>): Promise<T> {
-  let r: Result<T, ApiError> | T;
-  try {
-    r = await p;
-  } catch (e) {
-    throw new ApiFailure(toApiError(e, "the desktop backend failed"));
-  }
-  if (!isResult<T>(r)) return r;
-  if (r.status === "error") throw new ApiFailure(toApiError(r.error, "the desktop backend failed"));
-  return r.data;
-}
-
-/** Turns an async `listen` into a synchronous unsubscribe that is safe to call early. */
-function tauriListen(start: () => Promise<() => void>): () => void {
-  let stop: (() => void) | null = null;
-  let cancelled = false;
-  start()
-    .then((un) => {
-      if (cancelled) un();
-      else stop = un;
-    })
-    .catch(() => undefined);
-  return () => {
-    cancelled = true;
-    stop?.();
-  };
-}
-
-// ---------------------------------------------------------------------------------------
 // The API used by components.
+
+/** Options of a read the caller may abandon. */
+export type ReadOptions = { signal?: AbortSignal };
+
+/**
+ * Desktop: cancels every request the previous page of this window left in flight (after a
+ * reload nobody waits for them). Call once at startup, before the first request. Web mode
+ * needs nothing: the browser closed those connections, and the server dropped them.
+ */
+export async function abandonPreviousRequests(): Promise<void> {
+  if (!isTauri()) return;
+  // An older backend without the command has nothing to abandon either.
+  await commands.abandonRequests().catch(() => 0);
+}
 
 export function getStatus(): Promise<AppStatus> {
   return isTauri() ? unwrap(commands.getStatus()) : http("GET", "/api/status");
 }
 
-export function listTraces(filter: TraceFilter, page: PageRequest): Promise<TracePage> {
-  if (isTauri()) return unwrap(commands.listTraces(filter, page, null));
-  return http("GET", `/api/traces${filterQuery(filter, { limit: page.limit, cursor: page.cursor })}`);
+export function listTraces(filter: TraceFilter, page: PageRequest, opts: ReadOptions = {}): Promise<TracePage> {
+  if (isTauri()) return cancellable((id) => commands.listTraces(filter, page, id), opts.signal);
+  return http("GET", `/api/traces${filterQuery(filter, { limit: page.limit, cursor: page.cursor })}`, undefined, opts.signal);
 }
 
-export function getTrace(traceId: string): Promise<TraceDetail> {
-  if (isTauri()) return unwrap(commands.getTrace(traceId, null));
-  return http("GET", `/api/traces/${encodeURIComponent(traceId)}`);
+export function getTrace(traceId: string, opts: ReadOptions = {}): Promise<TraceDetail> {
+  if (isTauri()) return cancellable((id) => commands.getTrace(traceId, id), opts.signal);
+  return http("GET", `/api/traces/${encodeURIComponent(traceId)}`, undefined, opts.signal);
 }
 
 export function getSpan(spanId: string): Promise<Span> {
@@ -199,9 +90,19 @@ export function getSpan(spanId: string): Promise<Span> {
   return http("GET", `/api/spans/${encodeURIComponent(spanId)}`);
 }
 
-export function traceStats(by: StatsGroupBy, filter: TraceFilter): Promise<StatRow[]> {
-  if (isTauri()) return unwrap(commands.traceStats(by, filter, null));
-  return http("GET", `/api/stats${filterQuery(filter, { by })}`);
+export function traceStats(by: StatsGroupBy, filter: TraceFilter, opts: ReadOptions = {}): Promise<StatRow[]> {
+  if (isTauri()) return cancellable((id) => commands.traceStats(by, filter, id), opts.signal);
+  return http("GET", `/api/stats${filterQuery(filter, { by })}`, undefined, opts.signal);
+}
+
+/** The run-list fields the backend suggests values for. */
+export type SuggestField = "user" | "session" | "agent" | "team" | "workflow" | "run";
+
+/** Values of `field` starting with `prefix`: those of the most recent runs first (at most 200). */
+export function suggest(field: SuggestField, prefix: string, opts: ReadOptions = {}): Promise<Suggestion[]> {
+  if (isTauri()) return cancellable((id) => commands.suggest(field, prefix, id), opts.signal);
+  const q = new URLSearchParams({ field, prefix });
+  return http("GET", `/api/suggest?${q.toString()}`, undefined, opts.signal);
 }
 
 export function getPrices(): Promise<PriceTable> {
