@@ -1,8 +1,9 @@
-//! Small shared widgets: a copy-to-clipboard button, an error box for `ApiFailure`s, and a
-//! resizable two-pane split (pointer and keyboard resizable, size remembered per key).
+//! Small shared widgets: a copy-to-clipboard button, an error box for `ApiFailure`s (a timed-out
+//! read says how to make it cheaper; an abandoned one shows nothing), and a resizable two-pane
+//! split (pointer and keyboard resizable, size remembered per key).
 
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
-import { ApiFailure } from "../ipc";
+import { ApiFailure, isCancelled } from "../ipc";
 
 export async function copyText(text: string): Promise<boolean> {
   try {
@@ -48,6 +49,8 @@ export function errorMessage(e: unknown): string {
         return `Read-only: ${e.data}`;
       case "Database":
         return `Database error: ${e.data}`;
+      case "TimedOut":
+        return `Timed out: ${e.data}`;
       default:
         return e.data;
     }
@@ -55,10 +58,18 @@ export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+const TIMED_OUT_HINT = "Narrow the filters or the time range, then retry.";
+
+/** `timeoutHint` replaces the advice shown for a `TimedOut` read (the default suits lists). */
+export function ErrorBox({ error, onRetry, timeoutHint = TIMED_OUT_HINT }: { error: unknown; onRetry?: () => void; timeoutHint?: string }) {
+  // An abandoned request is not a failure: its caller has moved on.
+  if (isCancelled(error)) return null;
+  // The store's own message may already give this advice; say it once.
+  const timedOut = error instanceof ApiFailure && error.type === "TimedOut" && !/narrow the filters/i.test(error.data);
   return (
-    <div className="banner" role="alert">
-      {errorMessage(error)}{" "}
+    <div className="banner" role="alert" data-error-type={error instanceof ApiFailure ? error.type : undefined}>
+      {errorMessage(error)}
+      {timedOut && <span className="hint"> {timeoutHint}</span>}{" "}
       {onRetry && (
         <button type="button" className="btn small" onClick={onRetry}>
           Retry
