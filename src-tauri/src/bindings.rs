@@ -15,6 +15,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             traces::get_span,
             traces::trace_stats,
             traces::suggest,
+            traces::trace_metrics,
             traces::cancel_request,
             traces::abandon_requests,
             settings::get_prices,

@@ -132,6 +132,43 @@ async fn story(backend: Backend) {
     assert_eq!(tools.error_count as usize, failing.len() + 1);
     assert!(tools.avg_duration_ms > 19.0 && tools.avg_duration_ms < 21.0, "{}", tools.avg_duration_ms);
 
+    // Metrics: everything adds up to what was written, one chunk at this size, and two
+    // halves merged equal the whole.
+    let all = TraceFilter {
+        since_us: Some((T0 - 10_000_000_000) / 1000),
+        until_us: Some((T0 + 200_000_000_000) / 1000),
+        ..Default::default()
+    };
+    let (m, spend) = store.metrics(&all, 0).await.expect("metrics");
+    assert!(m.complete, "{backend}: a small table is read in one chunk");
+    assert_eq!(m.series.iter().map(|b| b.runs).sum::<u64>(), 121);
+    assert_eq!(m.series.iter().map(|b| b.errors).sum::<u64>() as usize, failing.len() + 1);
+    assert_eq!(m.latency.total(), 121);
+    assert_eq!(m.by_model.len(), 1, "{:?}", m.by_model);
+    let gpt = &m.by_model[0];
+    assert_eq!(
+        (gpt.model.as_str(), gpt.calls, gpt.prompt_tokens, gpt.completion_tokens),
+        ("gpt-4o-mini", 363, 363 * 120, 363 * 30)
+    );
+    assert_eq!(m.series.iter().map(|b| b.tokens).sum::<i64>(), 363 * 150);
+    let weather = m.tools.iter().find(|t| t.tool == "get_weather").expect("tool metrics");
+    assert_eq!((weather.calls, weather.errors as usize), (242, failing.len() + 1));
+    let p50 = weather.latency.quantile(0.5).unwrap();
+    assert!((17.0..23.0).contains(&p50), "tool p50 {p50} ms");
+    assert_eq!(m.by_agent.iter().map(|a| a.runs).sum::<u64>(), 121);
+    assert_eq!(spend.iter().map(|s| s.prompt).sum::<i64>(), 363 * 120);
+    let mid = (T0 + 60_000_000_000) / 1000;
+    let (mut older, _) = store.metrics(&TraceFilter { until_us: Some(mid), ..all.clone() }, 0).await.unwrap();
+    let (newer, _) = store.metrics(&TraceFilter { since_us: Some(mid), ..all.clone() }, 0).await.unwrap();
+    older.merge(newer);
+    assert_eq!(older.series.iter().map(|b| b.runs).sum::<u64>(), 121);
+    assert_eq!(older.by_model[0].calls, 363);
+    let users = TraceFilter { user_id: Some(user.clone()), ..all.clone() };
+    let (mu, _) = store.metrics(&users, 0).await.unwrap();
+    let user_runs = store.list_traces(&users, &PageRequest { limit: 1000, cursor: None }).await.unwrap().traces.len();
+    assert_eq!(mu.series.iter().map(|b| b.runs).sum::<u64>() as usize, user_runs);
+    assert!(mu.by_agent.iter().map(|a| a.runs).sum::<u64>() < 121);
+
     let report = store.check().await.unwrap();
     assert_eq!((report.trace_count, report.span_count), (121, 726));
     assert!(report.agno_versions.iter().any(|(t, v)| t == &db.cfg.traces_table && v == "3.0.0"));

@@ -13,6 +13,11 @@ export const commands = {
 	getSpan: (spanId: string) => typedError<Span, ApiError>(__TAURI_INVOKE("get_span", { spanId })),
 	traceStats: (by: StatsGroupBy, filter: TraceFilter, request: string | null) => typedError<StatRow[], ApiError>(__TAURI_INVOKE("trace_stats", { by, filter, request })),
 	suggest: (field: string, prefix: string, request: string | null) => typedError<Suggestion[], ApiError>(__TAURI_INVOKE("suggest", { field, prefix, request })),
+	/**
+	 *  One chunk of metrics for the run list's filters and time range (continue from
+	 *  `next_until_us` while not complete).
+	 */
+	traceMetrics: (filter: TraceFilter, request: string | null) => typedError<Metrics, ApiError>(__TAURI_INVOKE("trace_metrics", { filter, request })),
 	/**  Cancels one request (a newer filter replaced it, its view closed). */
 	cancelRequest: (request: string) => __TAURI_INVOKE<void>("cancel_request", { request }),
 	/**
@@ -63,6 +68,16 @@ export type AgentInfo = {
 	model: string | null,
 	/**  Member agent ids (teams only). */
 	members: string[],
+};
+
+export type AgentMetrics = {
+	/**  The agent, team or workflow id (`None` for runs that carry none). */
+	agent: string | null,
+	runs: number,
+	errors: number,
+	tokens: number,
+	cost_usd: number | null,
+	latency: Histogram,
 };
 
 export type ApiError = { type: "NotFound"; data: string } | { type: "BadRequest"; data: string } | { type: "ReadOnly"; data: string } | { type: "Database"; data: string } | { type: "Unavailable"; data: string } | { type: "Internal"; data: string } | 
@@ -154,6 +169,16 @@ export type ExportRequest = {
 	format: string,
 };
 
+/**
+ *  Latency histogram over fixed logarithmic buckets: bucket `i` holds durations below
+ *  [`Histogram::bound_ms`]`(i)` and at or above the bound before it; the last bucket is
+ *  open-ended. Bounds grow by 25%, so a percentile read from it is within ~12% of the
+ *  exact value. Trailing empty buckets are left out.
+ */
+export type Histogram = {
+	counts: number[],
+};
+
 export type HistoryEntry = {
 	id: string,
 	connection: string,
@@ -162,6 +187,53 @@ export type HistoryEntry = {
 	elapsed_ms: number,
 	row_count: number | null,
 	error: string | null,
+};
+
+/**  One answer of the metrics endpoint. */
+export type Metrics = {
+	/**  The time range this answer covers (µs): `[from_us, to_us)`. */
+	from_us: number,
+	to_us: number,
+	/**  The whole asked range is covered. */
+	complete: boolean,
+	/**  Ask again with `until_us` = this to continue (older data), when not complete. */
+	next_until_us: number | null,
+	source: MetricsSource | null,
+	/**  Width of the time buckets of `series` (µs). */
+	bucket_us: number,
+	series: MetricsBucket[],
+	latency: Histogram,
+	by_model: ModelMetrics[],
+	by_agent: AgentMetrics[],
+	tools: ToolMetrics[],
+	/**  Upper bounds of the histogram buckets (ms), the last bucket being open-ended. */
+	bounds_ms: (number | null)[],
+};
+
+/**  Runs starting in one time bucket. */
+export type MetricsBucket = {
+	start_us: number,
+	runs: number,
+	errors: number,
+	tokens: number,
+	latency: Histogram,
+};
+
+/**  Where an answer came from. */
+export type MetricsSource = 
+/**  Hourly rollups kept by Tracedeck's writer (databases Tracedeck created). */
+"rollup" | 
+/**  Read from the trace tables (a foreign database, or filters the rollups do not cover). */
+"scan";
+
+export type ModelMetrics = {
+	model: string,
+	calls: number,
+	errors: number,
+	prompt_tokens: number,
+	completion_tokens: number,
+	/**  From the price table; `None` when the model has no price. */
+	cost_usd: number | null,
 };
 
 /**
@@ -393,6 +465,13 @@ export type TestReport = {
 	read_only_detail: string,
 	/**  Where the Agno tables are, when not where the draft says. */
 	detected_schema: string | null,
+};
+
+export type ToolMetrics = {
+	tool: string,
+	calls: number,
+	errors: number,
+	latency: Histogram,
 };
 
 /**  One trace with all its spans and the tree over them. */

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::broadcast;
+use tracedeck_model::metrics::Metrics;
 use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage};
 use tracedeck_otel::{Telemetry, otlp};
 use tracedeck_store::{Backend, Col, Origin, Store};
@@ -305,6 +306,27 @@ impl App {
     /// Requests the desktop UI can cancel by id (see [`Requests`]).
     pub fn requests(&self) -> &Requests {
         &self.0.requests
+    }
+
+    /// Metrics for the run list's filters and time range (`until_us` defaults to now): the
+    /// newest chunk that fits the read budget, costs priced from the price table. When the
+    /// answer is not complete, ask again with `until_us = next_until_us` and merge.
+    pub async fn metrics(&self, filter: &TraceFilter) -> ApiResult<Metrics> {
+        let now_us = tracedeck_model::time::now_ns() / 1000;
+        let (mut m, spend) = self.active_store().metrics(filter, now_us).await?;
+        let prices = self.prices();
+        for model in &mut m.by_model {
+            model.cost_usd = prices.cost(&model.model, model.prompt_tokens, model.completion_tokens);
+        }
+        for agent in &mut m.by_agent {
+            let costs: Vec<f64> = spend
+                .iter()
+                .filter(|s| s.agent == agent.agent)
+                .filter_map(|s| prices.cost(&s.model, s.prompt, s.completion))
+                .collect();
+            agent.cost_usd = (!costs.is_empty()).then(|| costs.iter().sum());
+        }
+        Ok(m)
     }
 
     pub async fn trace_stats(&self, by: StatsGroupBy, filter: &TraceFilter) -> ApiResult<Vec<StatRow>> {

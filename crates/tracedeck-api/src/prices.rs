@@ -49,6 +49,25 @@ impl Default for PriceTable {
 }
 
 impl PriceTable {
+    /// The price of `model`: an exact entry, else the longest matching `prefix*` entry.
+    pub fn price_of(&self, model: &str) -> Option<&ModelPrice> {
+        self.models.iter().find(|p| p.model == model).or_else(|| {
+            self.models
+                .iter()
+                .filter_map(|p| {
+                    p.model.strip_suffix('*').filter(|pre| model.starts_with(pre)).map(|pre| (pre.len(), p))
+                })
+                .max_by_key(|(n, _)| *n)
+                .map(|(_, p)| p)
+        })
+    }
+
+    /// Cost of `prompt` + `completion` tokens of `model`, when it has a price.
+    pub fn cost(&self, model: &str, prompt: i64, completion: i64) -> Option<f64> {
+        self.price_of(model)
+            .map(|p| (prompt.max(0) as f64 * p.input_per_mtok + completion.max(0) as f64 * p.output_per_mtok) / 1e6)
+    }
+
     pub fn validate(&self) -> ApiResult<()> {
         if self.currency.trim().is_empty() || self.currency.len() > 8 {
             return Err(ApiError::BadRequest("currency must be a short code such as USD".into()));
@@ -110,5 +129,21 @@ mod tests {
         assert!(save(dir.path(), &t).is_err());
         std::fs::write(path(dir.path()), "{broken").unwrap();
         assert!(load(dir.path()).unwrap_err().contains("prices.json"));
+    }
+}
+
+#[cfg(test)]
+mod price_tests {
+    use super::*;
+
+    #[test]
+    fn exact_beats_prefix_and_longest_prefix_wins() {
+        let t = PriceTable::default();
+        assert_eq!(t.price_of("gpt-4o-mini-2024").map(|p| p.model.as_str()), Some("gpt-4o-mini*"));
+        assert_eq!(t.price_of("gpt-4o").map(|p| p.model.as_str()), Some("gpt-4o*"));
+        assert_eq!(t.price_of("scripted-demo").map(|p| p.model.as_str()), Some("scripted-demo"));
+        assert!(t.price_of("unknown-model").is_none());
+        let c = t.cost("gpt-4o-mini", 1_000_000, 1_000_000).unwrap();
+        assert!((c - 0.75).abs() < 1e-9);
     }
 }

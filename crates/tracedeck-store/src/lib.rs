@@ -243,6 +243,17 @@ impl Store {
         dispatch!(self, s => s.suggest(col, prefix).await)
     }
 
+    /// Metrics for `filter`: the newest chunk of its time range that fits the read budget
+    /// (all of it when rollups answer); the caller continues from `next_until_us`. Tokens per
+    /// agent and model come along for pricing.
+    pub async fn metrics(
+        &self,
+        filter: &TraceFilter,
+        now_us: i64,
+    ) -> Result<(tracedeck_model::metrics::Metrics, Vec<read::metrics::AgentModelTokens>)> {
+        dispatch!(self, s => s.metrics(filter, now_us).await)
+    }
+
     pub async fn trace_stats(&self, by: StatsGroupBy, filter: &TraceFilter) -> Result<Vec<StatRow>> {
         dispatch!(self, s => s.trace_stats(by, filter).await)
     }

@@ -6,6 +6,7 @@
 use tauri::{State, Window};
 use tracedeck_api::app::{App, AppStatus};
 use tracedeck_api::error::ApiError;
+use tracedeck_model::metrics::Metrics;
 use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage};
 
 #[tauri::command]
@@ -65,6 +66,19 @@ pub async fn trace_stats(
     request: Option<String>,
 ) -> Result<Vec<StatRow>, ApiError> {
     app.requests().run(window.label(), request.as_deref(), app.trace_stats(by, &filter)).await
+}
+
+/// One chunk of metrics for the run list's filters and time range (continue from
+/// `next_until_us` while not complete).
+#[tauri::command]
+#[specta::specta]
+pub async fn trace_metrics(
+    app: State<'_, App>,
+    window: Window,
+    filter: TraceFilter,
+    request: Option<String>,
+) -> Result<Metrics, ApiError> {
+    app.requests().run(window.label(), request.as_deref(), app.metrics(&filter)).await
 }
 
 /// Cancels one request (a newer filter replaced it, its view closed).

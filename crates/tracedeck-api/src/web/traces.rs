@@ -19,6 +19,7 @@ pub(super) fn routes() -> Router<Ctx> {
         .route("/api/spans/{id}", get(get_span))
         .route("/api/stats", get(stats))
         .route("/api/suggest", get(suggest))
+        .route("/api/metrics", get(metrics))
 }
 
 /// Query string of the run list and stats routes.
@@ -110,4 +111,10 @@ struct SuggestQuery {
 async fn suggest(State(c): State<Ctx>, Query(q): Query<SuggestQuery>) -> Result<impl IntoResponse, ApiError> {
     let field = q.field.unwrap_or_default();
     Ok(Json(c.app.suggest(&field, q.prefix.as_deref().unwrap_or("")).await?))
+}
+
+/// `GET /api/metrics?<run list filters>`: one chunk (see [`App::metrics`](crate::app::App::metrics)).
+async fn metrics(State(c): State<Ctx>, Query(mut q): Query<ListQuery>) -> Result<impl IntoResponse, ApiError> {
+    let filter = q.filter()?;
+    Ok(Json(c.app.metrics(&filter).await?))
 }

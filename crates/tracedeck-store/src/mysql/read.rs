@@ -10,14 +10,16 @@
 
 use sqlx::mysql::{MySqlArguments, MySqlRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
+use tracedeck_model::metrics::Metrics;
 use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage};
 
 use super::MySqlStore;
 use crate::common::{self, INPUT_FETCH_CHARS, SpanAggregates, TraceRowData};
 use crate::lane::Lane;
 use crate::read::catalog::{Source, prefix_end};
+use crate::read::metrics::{self, AgentModelTokens, ChunkRows, RunRow, SpanGroup, SpanKind};
 use crate::read::plan::{self, Col, Count, Shape};
-use crate::read::{Arg, Dialect, Flavor, Sql};
+use crate::read::{Arg, Dialect, Flavor, SpanExprs, Sql};
 use crate::{Result, StoreError};
 
 const TRACE_COLS: &str = "t.trace_id, t.name, t.status, t.start_time, t.end_time, t.run_id, t.session_id, \
@@ -428,5 +430,76 @@ impl Source for MySqlStore {
         let sql = format!("SELECT {TRACE_COLS} FROM {} t{hint} ORDER BY t.start_time DESC LIMIT ?", self.tables.traces);
         let rows = self.fetch(Lane::Interactive, &sql, args, "read the most recent traces").await?;
         Ok(rows.iter().map(trace_row).collect())
+    }
+}
+
+impl MySqlStore {
+    /// One chunk of metrics for `f` (see [`metrics`]).
+    pub async fn metrics(&self, f: &TraceFilter, now_us: i64) -> Result<(Metrics, Vec<AgentModelTokens>)> {
+        metrics::metrics(self, &self.catalog, self.dialect(), f, now_us).await
+    }
+}
+
+impl ChunkRows for MySqlStore {
+    fn span_exprs(&self) -> SpanExprs {
+        let has = |k: &str| format!("LOCATE('{k}', s.attributes) > 0");
+        // The prefilter keeps only valid JSON rows, so the extractions need no second check.
+        let t = |k: &str| text_attr("s", k, false);
+        SpanExprs {
+            prefilter: format!(
+                "({} OR {} OR {} OR {}) AND JSON_VALID(s.attributes)",
+                has("llm.model_name"),
+                has("gen_ai.request.model"),
+                has("TOOL"),
+                has("execute_tool")
+            ),
+            is_llm: format!("({} IS NOT NULL OR {} IS NOT NULL)", t("llm.model_name"), t("gen_ai.request.model")),
+            is_tool: format!(
+                "({} = 'TOOL' OR {} = 'execute_tool')",
+                t("openinference.span.kind"),
+                t("gen_ai.operation.name")
+            ),
+            model: format!("COALESCE({}, {})", t("llm.model_name"), t("gen_ai.request.model")),
+            tool: format!("COALESCE({}, {})", t("tool.name"), t("gen_ai.tool.name")),
+            prompt: format!(
+                "COALESCE({}, {}, 0)",
+                int_attr("s", "llm.token_count.prompt"),
+                int_attr("s", "gen_ai.usage.input_tokens")
+            ),
+            completion: format!(
+                "COALESCE({}, {}, 0)",
+                int_attr("s", "llm.token_count.completion"),
+                int_attr("s", "gen_ai.usage.output_tokens")
+            ),
+        }
+    }
+
+    async fn chunk_rows(&self, runs: Sql, spans: Sql) -> Result<(Vec<RunRow>, Vec<SpanGroup>)> {
+        let r = self.fetch(Lane::Heavy, &runs.text, bind_all(runs.args)?, "compute metrics").await?;
+        let g = self.fetch(Lane::Heavy, &spans.text, bind_all(spans.args)?, "compute metrics").await?;
+        let runs = r
+            .iter()
+            .map(|r| RunRow {
+                start: text(r, 0).unwrap_or_default(),
+                end: text(r, 1).unwrap_or_default(),
+                agent: text(r, 2),
+                error: int(r, 3) != 0,
+            })
+            .collect();
+        let groups = g
+            .iter()
+            .map(|r| SpanGroup {
+                bucket: text(r, 0).unwrap_or_default(),
+                agent: text(r, 1),
+                kind: if text(r, 2).as_deref() == Some("LLM") { SpanKind::Llm } else { SpanKind::Tool },
+                key: text(r, 3),
+                error: int(r, 4) != 0,
+                duration_ms: r.try_get::<Option<i64>, _>(5).ok().flatten(),
+                count: int(r, 6),
+                prompt: int(r, 7),
+                completion: int(r, 8),
+            })
+            .collect();
+        Ok((runs, groups))
     }
 }

@@ -10,14 +10,16 @@
 
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
+use tracedeck_model::metrics::Metrics;
 use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage};
 
 use super::PgStore;
 use crate::common::{self, INPUT_FETCH_CHARS, SpanAggregates, TraceRowData};
 use crate::lane::Lane;
 use crate::read::catalog::Source;
+use crate::read::metrics::{self, AgentModelTokens, ChunkRows, RunRow, SpanGroup, SpanKind};
 use crate::read::plan::{self, Col, Count, Shape};
-use crate::read::{Arg, Dialect, Flavor, Sql};
+use crate::read::{Arg, Dialect, Flavor, SpanExprs, Sql};
 use crate::{Result, StoreError};
 
 /// Text that can be cast to `timestamptz` (a guard, so a malformed foreign row reads as a
@@ -107,15 +109,7 @@ impl PgStore {
     /// else prompt + completion in either convention; 0 when it has none. Numbers are
     /// truncated, strings count only when they are integers, anything else is ignored.
     fn tokens_expr(&self, s: &str) -> String {
-        let a = self.tables.attrs(s);
-        let x = |k: &str| {
-            let (v, t) = (format!("({a}->'{k}')"), format!("btrim({a}->>'{k}')"));
-            format!(
-                "(CASE jsonb_typeof({v}) \
-                   WHEN 'number' THEN CASE WHEN abs({v}::numeric) < 1e18 THEN trunc({v}::numeric)::int8 END \
-                   WHEN 'string' THEN CASE WHEN {t} ~ {INT_PATTERN} THEN {t}::int8 END END)"
-            )
-        };
+        let x = |k: &str| self.int_attr(s, k);
         format!(
             "COALESCE({total}, COALESCE({p}, {gp}, 0) + COALESCE({c}, {gc}, 0))",
             total = x("llm.token_count.total"),
@@ -124,6 +118,23 @@ impl PgStore {
             c = x("llm.token_count.completion"),
             gc = x("gen_ai.usage.output_tokens"),
         )
+    }
+
+    /// Attribute `k` of span `s` as an integer, as `attrs::int_of` reads it: numbers are
+    /// truncated, strings count only when they are integers, anything else is NULL.
+    fn int_attr(&self, s: &str, k: &str) -> String {
+        let a = self.tables.attrs(s);
+        let (v, t) = (format!("({a}->'{k}')"), format!("btrim({a}->>'{k}')"));
+        format!(
+            "(CASE jsonb_typeof({v}) \
+               WHEN 'number' THEN CASE WHEN abs({v}::numeric) < 1e18 THEN trunc({v}::numeric)::int8 END \
+               WHEN 'string' THEN CASE WHEN {t} ~ {INT_PATTERN} THEN {t}::int8 END END)"
+        )
+    }
+
+    /// One chunk of metrics for `f` (see [`metrics`]).
+    pub async fn metrics(&self, f: &TraceFilter, now_us: i64) -> Result<(Metrics, Vec<AgentModelTokens>)> {
+        metrics::metrics(self, &self.catalog, self.dialect(), f, now_us).await
     }
 
     fn dialect(&self) -> Dialect<'_> {
@@ -419,5 +430,69 @@ impl Source for PgStore {
             format!("SELECT {} FROM {} t ORDER BY t.start_time DESC LIMIT $1", trace_cols("t"), self.tables.traces);
         let rows = self.fetch(Lane::Interactive, &sql, args, "read the most recent traces").await?;
         Ok(rows.iter().map(trace_row).collect())
+    }
+}
+
+impl ChunkRows for PgStore {
+    fn span_exprs(&self) -> SpanExprs {
+        let a = self.tables.attrs("s");
+        SpanExprs {
+            prefilter: format!(
+                "({a} ? 'llm.model_name' OR {a} ? 'gen_ai.request.model' OR {a}->>'openinference.span.kind' = 'TOOL' \
+                 OR {a}->>'gen_ai.operation.name' = 'execute_tool')"
+            ),
+            is_llm: format!("({a} ? 'llm.model_name' OR {a} ? 'gen_ai.request.model')"),
+            is_tool: format!(
+                "({a}->>'openinference.span.kind' = 'TOOL' OR {a}->>'gen_ai.operation.name' = 'execute_tool')"
+            ),
+            model: format!("COALESCE({a}->>'llm.model_name', {a}->>'gen_ai.request.model')"),
+            tool: format!("COALESCE({a}->>'tool.name', {a}->>'gen_ai.tool.name')"),
+            prompt: format!(
+                "COALESCE({}, {}, 0)",
+                self.int_attr("s", "llm.token_count.prompt"),
+                self.int_attr("s", "gen_ai.usage.input_tokens")
+            ),
+            completion: format!(
+                "COALESCE({}, {}, 0)",
+                self.int_attr("s", "llm.token_count.completion"),
+                self.int_attr("s", "gen_ai.usage.output_tokens")
+            ),
+        }
+    }
+
+    async fn chunk_rows(&self, runs: Sql, spans: Sql) -> Result<(Vec<RunRow>, Vec<SpanGroup>)> {
+        let r = self.fetch(Lane::Heavy, &runs.text, bind_all(runs.args)?, "compute metrics").await?;
+        let g = self.fetch(Lane::Heavy, &spans.text, bind_all(spans.args)?, "compute metrics").await?;
+        let s = |r: &PgRow, i: usize| r.try_get::<Option<String>, _>(i).ok().flatten();
+        let n = |r: &PgRow, i: usize| {
+            r.try_get::<Option<i64>, _>(i)
+                .ok()
+                .flatten()
+                .or_else(|| r.try_get::<Option<i32>, _>(i).ok().flatten().map(i64::from))
+        };
+        let runs = r
+            .iter()
+            .map(|r| RunRow {
+                start: s(r, 0).unwrap_or_default(),
+                end: s(r, 1).unwrap_or_default(),
+                agent: s(r, 2),
+                error: n(r, 3).unwrap_or(0) != 0,
+            })
+            .collect();
+        let groups = g
+            .iter()
+            .map(|r| SpanGroup {
+                bucket: s(r, 0).unwrap_or_default(),
+                agent: s(r, 1),
+                kind: if s(r, 2).as_deref() == Some("LLM") { SpanKind::Llm } else { SpanKind::Tool },
+                key: s(r, 3),
+                error: n(r, 4).unwrap_or(0) != 0,
+                duration_ms: n(r, 5),
+                count: n(r, 6).unwrap_or(0),
+                prompt: n(r, 7).unwrap_or(0),
+                completion: n(r, 8).unwrap_or(0),
+            })
+            .collect();
+        Ok((runs, groups))
     }
 }

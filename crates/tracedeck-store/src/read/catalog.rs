@@ -120,7 +120,7 @@ impl Catalog {
         Ok(c)
     }
 
-    async fn time_span(&self, src: &impl Source) -> Result<Option<(i64, i64)>> {
+    pub(crate) async fn time_span(&self, src: &impl Source) -> Result<Option<(i64, i64)>> {
         if let Some(v) = self.with(|s| s.span.as_ref().and_then(Entry::fresh)) {
             return Ok(v);
         }

@@ -5,6 +5,7 @@
 //! per-page aggregate statement and value decoding.
 
 pub(crate) mod catalog;
+pub mod metrics;
 pub mod plan;
 
 use std::collections::HashMap;
@@ -248,5 +249,111 @@ impl Dialect<'_> {
             _ => format!("SELECT {cols} FROM {} WHERE {cond} {order} LIMIT {lim}", self.from(index)),
         };
         q
+    }
+}
+
+/// A backend's expressions over span alias `s` for the metrics statements.
+#[derive(Debug, Clone)]
+pub(crate) struct SpanExprs {
+    /// A cheap test that keeps only spans that may be LLM calls or tools (and valid JSON).
+    pub prefilter: String,
+    pub is_llm: String,
+    pub is_tool: String,
+    pub model: String,
+    pub tool: String,
+    pub prompt: String,
+    pub completion: String,
+}
+
+impl Dialect<'_> {
+    fn text_of(&self, e: &str) -> String {
+        match self.flavor {
+            Flavor::Sqlite => format!("CAST({e} AS TEXT)"),
+            Flavor::Postgres => format!("({e})::text"),
+            Flavor::MySql => e.to_owned(),
+        }
+    }
+
+    fn from_shape(&self, shape: Shape) -> String {
+        let index = match shape {
+            Shape::Walk => self.indexes.walk.as_deref(),
+            Shape::Drive(col) => self.indexes.cols.get(&col).map(String::as_str),
+        };
+        self.from(index)
+    }
+
+    /// The runs of a metrics chunk: start, end, agent (or team, workflow) and derived error
+    /// of every trace matching `f` (whose time range is the chunk).
+    pub(crate) fn metrics_runs(&self, shape: Shape, f: &TraceFilter) -> Sql {
+        let mut q = Sql::new(self.flavor);
+        let cond = self.conditions(&mut q, shape, f, None);
+        let err = format!("CASE WHEN {} THEN 1 ELSE 0 END", self.errored("t.status"));
+        q.text = format!(
+            "SELECT {}, {}, {}, {err} FROM {} WHERE {cond}",
+            self.text_of("t.start_time"),
+            self.text_of("t.end_time"),
+            self.text_of("COALESCE(t.agent_id, t.team_id, t.workflow_id)"),
+            self.from_shape(shape),
+        );
+        q
+    }
+
+    /// The LLM and tool spans of a metrics chunk's traces, grouped by the trace's time bucket
+    /// (`prefix` characters of its ISO start), agent, kind, model or tool, status and (tools)
+    /// duration in ms. Spans are reached through each trace (the `trace_id` index), never by
+    /// scanning the spans table.
+    pub(crate) fn metrics_spans(&self, shape: Shape, f: &TraceFilter, prefix: usize, e: &SpanExprs) -> Sql {
+        let mut q = Sql::new(self.flavor);
+        let cond = self.conditions(&mut q, shape, f, None);
+        let (int, substr) = match self.flavor {
+            Flavor::Sqlite => ("INTEGER", "substr"),
+            Flavor::Postgres => ("int8", "substr"),
+            Flavor::MySql => ("SIGNED", "SUBSTRING"),
+        };
+        let spans = self.spans;
+        // PostgreSQL: a fenced lateral keeps the join a per-trace index probe (a hash join
+        // would read every span of the table).
+        let join = match self.flavor {
+            Flavor::Postgres => format!(
+                "CROSS JOIN LATERAL (SELECT * FROM {spans} s WHERE s.trace_id = t.trace_id AND {pre} OFFSET 0) s",
+                pre = e.prefilter
+            ),
+            _ => format!("JOIN {spans} s ON s.trace_id = t.trace_id AND {}", e.prefilter),
+        };
+        q.text = format!(
+            "SELECT b, agent, kind, k, err, dur, {count}, {sum_p}, {sum_c} FROM ( \
+               SELECT {substr}({st}, 1, {prefix}) AS b, {agent} AS agent, \
+                 CASE WHEN {llm} THEN 'LLM' WHEN {tool} THEN 'TOOL' END AS kind, \
+                 CASE WHEN {llm} THEN {model} ELSE COALESCE({toolname}, {name}) END AS k, \
+                 CASE WHEN s.status_code = 'ERROR' THEN 1 ELSE 0 END AS err, \
+                 CASE WHEN {llm} THEN NULL ELSE CAST(s.duration_ms AS {int}) END AS dur, \
+                 CASE WHEN {llm} THEN {prompt} ELSE 0 END AS p, \
+                 CASE WHEN {llm} THEN {completion} ELSE 0 END AS c \
+               FROM {from} {join} WHERE {cond}) x \
+             WHERE kind IS NOT NULL GROUP BY b, agent, kind, k, err, dur",
+            st = self.text_of("t.start_time"),
+            agent = self.text_of("COALESCE(t.agent_id, t.team_id, t.workflow_id)"),
+            llm = e.is_llm,
+            tool = e.is_tool,
+            model = e.model,
+            toolname = e.tool,
+            name = self.text_of("s.name"),
+            prompt = e.prompt,
+            completion = e.completion,
+            from = self.from_shape(shape),
+            count = self.int_sum("COUNT(*)"),
+            sum_p = self.int_sum("SUM(p)"),
+            sum_c = self.int_sum("SUM(c)"),
+        );
+        q
+    }
+
+    /// An aggregate of integers as a 64-bit integer (PostgreSQL and MySQL sum into decimals).
+    fn int_sum(&self, e: &str) -> String {
+        match self.flavor {
+            Flavor::Sqlite => e.to_owned(),
+            Flavor::Postgres => format!("({e})::int8"),
+            Flavor::MySql => format!("CAST({e} AS SIGNED)"),
+        }
     }
 }

@@ -6,14 +6,16 @@
 
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
+use tracedeck_model::metrics::Metrics;
 use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage};
 
 use super::SqliteStore;
 use crate::common::{self, INPUT_FETCH_CHARS, SpanAggregates, TraceRowData};
 use crate::lane::Lane;
 use crate::read::catalog::{Source, prefix_end};
+use crate::read::metrics::{self, AgentModelTokens, ChunkRows, RunRow, SpanGroup, SpanKind};
 use crate::read::plan::{self, Col, Count, Shape};
-use crate::read::{Arg, Dialect, Flavor, Indexes, Sql};
+use crate::read::{Arg, Dialect, Flavor, Indexes, SpanExprs, Sql};
 use crate::{Result, StoreError};
 
 const TRACE_COLS: &str = "t.trace_id, t.name, t.status, CAST(t.start_time AS TEXT), CAST(t.end_time AS TEXT), \
@@ -399,5 +401,101 @@ impl SqliteStore {
         let n = q.bind(cap as i64).fetch_one(&mut *conn).await.map_err(conn.error("count traces"))?;
         conn.done();
         Ok(Count { rows: n as u64, capped: n as u64 >= cap })
+    }
+}
+
+impl SqliteStore {
+    /// One chunk of metrics for `f` (see [`metrics`]).
+    pub async fn metrics(&self, f: &TraceFilter, now_us: i64) -> Result<(Metrics, Vec<AgentModelTokens>)> {
+        metrics::metrics(self, &self.catalog, self.dialect(), f, now_us).await
+    }
+}
+
+/// A JSON text attribute of span `s`, NULL when absent.
+fn text_attr(s: &str, k: &str) -> String {
+    format!("json_extract({s}.attributes, '$.\"{k}\"')")
+}
+
+impl ChunkRows for SqliteStore {
+    fn span_exprs(&self) -> SpanExprs {
+        let has = |k: &str| format!("instr(s.attributes, '{k}') > 0");
+        SpanExprs {
+            prefilter: format!(
+                "({} OR {} OR {} OR {}) AND json_valid(s.attributes)",
+                has("llm.model_name"),
+                has("gen_ai.request.model"),
+                has("TOOL"),
+                has("execute_tool")
+            ),
+            is_llm: format!(
+                "({} IS NOT NULL OR {} IS NOT NULL)",
+                text_attr("s", "llm.model_name"),
+                text_attr("s", "gen_ai.request.model")
+            ),
+            is_tool: format!(
+                "({} = 'TOOL' OR {} = 'execute_tool')",
+                text_attr("s", "openinference.span.kind"),
+                text_attr("s", "gen_ai.operation.name")
+            ),
+            model: format!(
+                "CAST(COALESCE({}, {}) AS TEXT)",
+                text_attr("s", "llm.model_name"),
+                text_attr("s", "gen_ai.request.model")
+            ),
+            tool: format!(
+                "CAST(COALESCE({}, {}) AS TEXT)",
+                text_attr("s", "tool.name"),
+                text_attr("s", "gen_ai.tool.name")
+            ),
+            prompt: format!(
+                "COALESCE({}, {}, 0)",
+                count_expr("s", "llm.token_count.prompt"),
+                count_expr("s", "gen_ai.usage.input_tokens")
+            ),
+            completion: format!(
+                "COALESCE({}, {}, 0)",
+                count_expr("s", "llm.token_count.completion"),
+                count_expr("s", "gen_ai.usage.output_tokens")
+            ),
+        }
+    }
+
+    async fn chunk_rows(&self, runs: Sql, spans: Sql) -> Result<(Vec<RunRow>, Vec<SpanGroup>)> {
+        let mut conn = self.conn(Lane::Heavy).await?;
+        let r = sqlx::query_with(AssertSqlSafe(runs.text), bind_all(runs.args)?)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(conn.error("compute metrics"))?;
+        let g = sqlx::query_with(AssertSqlSafe(spans.text), bind_all(spans.args)?)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(conn.error("compute metrics"))?;
+        conn.done();
+        let s = |r: &SqliteRow, i: usize| r.try_get::<Option<String>, _>(i).ok().flatten();
+        let n = |r: &SqliteRow, i: usize| r.try_get::<Option<i64>, _>(i).ok().flatten();
+        let runs = r
+            .iter()
+            .map(|r| RunRow {
+                start: s(r, 0).unwrap_or_default(),
+                end: s(r, 1).unwrap_or_default(),
+                agent: s(r, 2),
+                error: n(r, 3).unwrap_or(0) != 0,
+            })
+            .collect();
+        let groups = g
+            .iter()
+            .map(|r| SpanGroup {
+                bucket: s(r, 0).unwrap_or_default(),
+                agent: s(r, 1),
+                kind: if s(r, 2).as_deref() == Some("LLM") { SpanKind::Llm } else { SpanKind::Tool },
+                key: s(r, 3),
+                error: n(r, 4).unwrap_or(0) != 0,
+                duration_ms: n(r, 5),
+                count: n(r, 6).unwrap_or(0),
+                prompt: n(r, 7).unwrap_or(0),
+                completion: n(r, 8).unwrap_or(0),
+            })
+            .collect();
+        Ok((runs, groups))
     }
 }
