@@ -6,7 +6,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import type { TraceDetail, TraceSummary } from "../../../bindings";
 import { useRouter } from "../../../app/router";
 import { formatDuration, formatDurationDelta, formatTokens, formatTokensDelta } from "../../../lib/format";
-import { getTrace, listTraces } from "../../../lib/ipc";
+import { getTrace, isCancelled, listTraces } from "../../../lib/ipc";
 import { ErrorBox } from "../../../lib/ui/widgets";
 import { KindIcon } from "../../traces/components/KindIcon";
 import { buildTraceModel, kindOfNode, spanOfNode, type TraceModel } from "../../traces/model/tree";
@@ -19,13 +19,11 @@ function useDetail(id: string | null): { detail: TraceDetail | null; error: unkn
   useEffect(() => {
     setState({ detail: null, error: null });
     if (id === null) return;
-    let alive = true;
-    getTrace(id)
-      .then((d) => alive && setState({ detail: d, error: null }))
-      .catch((e: unknown) => alive && setState({ detail: null, error: e }));
-    return () => {
-      alive = false;
-    };
+    const abort = new AbortController();
+    getTrace(id, { signal: abort.signal })
+      .then((d) => !abort.signal.aborted && setState({ detail: d, error: null }))
+      .catch((e: unknown) => !isCancelled(e) && setState({ detail: null, error: e }));
+    return () => abort.abort();
   }, [id]);
   return state;
 }
@@ -105,9 +103,11 @@ export function ComparePage({ a, b }: { a: string | null; b: string | null }) {
   const [recent, setRecent] = useState<TraceSummary[]>([]);
   useEffect(() => {
     const empty = { user_id: null, session_id: null, agent_id: null, team_id: null, workflow_id: null, run_id: null, status: null, search: null, since_us: null, until_us: null };
-    listTraces(empty, { limit: 50, cursor: null })
+    const abort = new AbortController();
+    listTraces(empty, { limit: 50, cursor: null }, { signal: abort.signal })
       .then((p) => setRecent(p.traces))
       .catch(() => undefined);
+    return () => abort.abort();
   }, []);
   const ma = useMemo(() => (left.detail === null ? null : buildTraceModel(left.detail)), [left.detail]);
   const mb = useMemo(() => (right.detail === null ? null : buildTraceModel(right.detail)), [right.detail]);

@@ -31,7 +31,7 @@ type Props = {
 
 export function TraceView({ traceId, selectedSpanId, onSelectSpan, waitForIt = false, autoFocus = false }: Props) {
   const t = useTrace(traceId, waitForIt);
-  if (t.error !== null) return <ErrorBox error={t.error} onRetry={t.reload} />;
+  if (t.error !== null) return <ErrorBox error={t.error} onRetry={t.reload} timeoutHint="The database is slow to return this trace; retry in a moment." />;
   if (t.waiting) return <div className="placeholder">Waiting for the first spans of this run…</div>;
   if (t.detail === null) return <div className="placeholder">Loading trace…</div>;
   return <TraceLoaded detail={t.detail} updates={t.updates} selectedSpanId={selectedSpanId} onSelectSpan={onSelectSpan} autoFocus={autoFocus} />;

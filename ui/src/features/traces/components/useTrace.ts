@@ -1,10 +1,11 @@
 //! Loads one trace and keeps it current: when a live batch names this trace, it is refetched
 //! (debounced) so a run still in progress grows in place. A trace that does not exist yet
-//! (a run that just started) is waited for instead of reported missing.
+//! (a run that just started) is waited for instead of reported missing. A load still in
+//! flight is abandoned (its statement stopped) when the trace id changes or the view closes.
 
 import { useEffect, useRef, useState } from "react";
 import type { TraceDetail } from "../../../bindings";
-import { ApiFailure, getTrace, subscribeLive } from "../../../lib/ipc";
+import { ApiFailure, getTrace, isCancelled, subscribeLive } from "../../../lib/ipc";
 import { markStep, FETCHED_MARK } from "../../../lib/perf";
 
 const REFETCH_DEBOUNCE_MS = 300;
@@ -38,6 +39,7 @@ export function useTrace(traceId: string, waitForIt: boolean): TraceState {
     let again = false;
     let first = true;
     let retries = 0;
+    const abort = new AbortController();
     setDetail(null);
     setError(null);
     setWaiting(false);
@@ -50,7 +52,7 @@ export function useTrace(traceId: string, waitForIt: boolean): TraceState {
         return;
       }
       inFlight = true;
-      getTrace(traceId)
+      getTrace(traceId, { signal: abort.signal })
         .then((d) => {
           if (!alive) return;
           if (first) markStep(FETCHED_MARK, traceId);
@@ -61,7 +63,7 @@ export function useTrace(traceId: string, waitForIt: boolean): TraceState {
           setWaiting(false);
         })
         .catch((e: unknown) => {
-          if (!alive) return;
+          if (!alive || isCancelled(e)) return;
           if (e instanceof ApiFailure && e.type === "NotFound" && waitRef.current && first && retries++ < WAIT_RETRIES) {
             setWaiting(true);
             schedule(WAIT_RETRY_MS);
@@ -87,6 +89,7 @@ export function useTrace(traceId: string, waitForIt: boolean): TraceState {
     });
     return () => {
       alive = false;
+      abort.abort();
       unsubscribe();
       if (timer !== null) window.clearTimeout(timer);
     };
