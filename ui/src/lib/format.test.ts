@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clip, formatCost, formatDuration, formatDurationDelta, formatOffset, formatStart, formatTokens } from "./format";
+import { clip, formatCost, formatDayTime, formatDuration, formatDurationDelta, formatOffset, formatStart, formatTokens } from "./format";
 
 describe("format", () => {
   it("durations", () => {
@@ -32,6 +32,8 @@ describe("format", () => {
     const now = new Date(2026, 10, 25, 15, 0, 0).getTime();
     expect(formatStart(new Date(2026, 10, 25, 9, 5, 7).getTime() * 1000, now)).toBe("09:05:07");
     expect(formatStart(new Date(2026, 10, 24, 9, 5, 7).getTime() * 1000, now)).toBe("2026-11-24 09:05:07");
+    expect(formatDayTime(new Date(2026, 11, 3, 14, 5, 59).getTime() * 1000)).toBe("3 Dec 2026 14:05");
+    expect(formatDayTime(0)).toBe("–");
     expect(clip("abcdef", 3)).toBe("abc…");
     expect(clip("ab", 3)).toBe("ab");
   });

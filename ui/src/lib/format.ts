@@ -49,6 +49,15 @@ export function formatStart(us: number, nowMs: number = Date.now()): string {
   return sameDay ? time : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
 }
 
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** Local day and minute for prose: "3 Dec 2026 14:05". */
+export function formatDayTime(us: number): string {
+  if (!Number.isFinite(us) || us <= 0) return "–";
+  const d = new Date(Math.floor(us / 1000));
+  return `${d.getDate()} ${MONTHS[d.getMonth()] ?? ""} ${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
 /** 1234 -> "1,234"; 1_234_567 -> "1.23M". */
 export function formatTokens(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return "–";
