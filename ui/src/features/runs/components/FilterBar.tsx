@@ -1,10 +1,12 @@
 //! The run list's filter bar. Every filter is written to the URL (text fields debounced and
-//! replacing the history entry, pickers pushing one) so back/forward restore the list.
+//! replacing the history entry, pickers pushing one) so back/forward restore the list. The
+//! user, session, agent and team fields suggest values (`model/suggestions`) in their
+//! datalists, fetched only for the field being edited.
 
 import { useEffect, useRef, useState } from "react";
-import type { StatRow } from "../../../bindings";
-import { traceStats } from "../../../lib/ipc";
+import { suggest } from "../../../lib/ipc";
 import { EMPTY_FILTERS, hasFilters, RANGE_PRESETS, type RangeId, type RunFilters } from "../model/filters";
+import { SuggestionLoader, type SuggestFieldKey } from "../model/suggestions";
 
 type Props = { filters: RunFilters; onChange: (f: RunFilters, opts: { replace: boolean }) => void };
 
@@ -12,21 +14,24 @@ const TEXT_FIELDS = [
   { key: "user", label: "User", list: "dl-users" },
   { key: "session", label: "Session", list: "dl-sessions" },
   { key: "agent", label: "Agent", list: "dl-agents" },
-  { key: "team", label: "Team", list: null },
-] as const;
+  { key: "team", label: "Team", list: "dl-teams" },
+] as const satisfies readonly { key: SuggestFieldKey; label: string; list: string }[];
 
 type TextKey = (typeof TEXT_FIELDS)[number]["key"] | "search";
 
-function useSuggestions(): Record<string, string[]> {
-  const [s, setS] = useState<Record<string, string[]>>({});
+/** Suggested values per field, loaded only for a field the user focuses or types in. */
+function useSuggestions(): { values: Partial<Record<SuggestFieldKey, string[]>>; loader: SuggestionLoader | null } {
+  const [values, setValues] = useState<Partial<Record<SuggestFieldKey, string[]>>>({});
+  const [loader, setLoader] = useState<SuggestionLoader | null>(null);
   useEffect(() => {
-    const empty = { user_id: null, session_id: null, agent_id: null, team_id: null, workflow_id: null, run_id: null, status: null, search: null, since_us: null, until_us: null };
-    const keys = (rows: StatRow[]) => rows.flatMap((r) => (r.key === null ? [] : [r.key])).slice(0, 200);
-    Promise.all([traceStats("user", empty), traceStats("session", empty), traceStats("agent", empty)])
-      .then(([u, se, a]) => setS({ "dl-users": keys(u), "dl-sessions": keys(se), "dl-agents": keys(a) }))
-      .catch(() => undefined);
+    const l = new SuggestionLoader(
+      (field, prefix, signal) => suggest(field, prefix, { signal }),
+      (field, v) => setValues((s) => ({ ...s, [field]: v })),
+    );
+    setLoader(l);
+    return () => l.dispose();
   }, []);
-  return s;
+  return { values, loader };
 }
 
 export function FilterBar({ filters, onChange }: Props) {
@@ -75,7 +80,17 @@ export function FilterBar({ filters, onChange }: Props) {
       {TEXT_FIELDS.map((f) => (
         <label className="field" key={f.key}>
           {f.label}
-          <input className="input" value={draft[f.key]} list={f.list ?? undefined} onChange={(e) => setText(f.key, e.target.value)} onKeyDown={(e) => e.key === "Enter" && commitNow(draft)} />
+          <input
+            className="input"
+            value={draft[f.key]}
+            list={f.list}
+            onFocus={(e) => suggestions.loader?.focus(f.key, e.target.value)}
+            onChange={(e) => {
+              setText(f.key, e.target.value);
+              suggestions.loader?.input(f.key, e.target.value);
+            }}
+            onKeyDown={(e) => e.key === "Enter" && commitNow(draft)}
+          />
         </label>
       ))}
       <label className="field">
@@ -115,9 +130,9 @@ export function FilterBar({ filters, onChange }: Props) {
           Clear filters
         </button>
       )}
-      {Object.entries(suggestions).map(([id, values]) => (
-        <datalist id={id} key={id}>
-          {values.map((v) => (
+      {TEXT_FIELDS.map((f) => (
+        <datalist id={f.list} key={f.list}>
+          {(suggestions.values[f.key] ?? []).map((v) => (
             <option key={v} value={v} />
           ))}
         </datalist>
