@@ -14,6 +14,8 @@ type Props = {
   rows: TraceSummary[];
   hasMore: boolean;
   loadingMore: boolean;
+  /** Say "N runs" at the end of a complete list (a progressive search has its own line). */
+  showCount: boolean;
   fresh: ReadonlySet<string>;
   shift: { seq: number; rows: number };
   selected: ReadonlySet<string>;
@@ -23,7 +25,7 @@ type Props = {
   anchor: React.RefObject<string | null>;
 };
 
-export function RunTable({ rows, hasMore, loadingMore, fresh, shift, selected, onToggleSelect, onOpen, onLoadMore, anchor }: Props) {
+export function RunTable({ rows, hasMore, loadingMore, showCount, fresh, shift, selected, onToggleSelect, onOpen, onLoadMore, anchor }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => RUN_ROW_H, overscan: 12 });
   const items = v.getVirtualItems();
@@ -136,7 +138,7 @@ export function RunTable({ rows, hasMore, loadingMore, fresh, shift, selected, o
             );
           })}
         </div>
-        {rows.length > 0 && <div className="list-foot">{loadingMore ? "Loading more…" : hasMore ? "" : `${rows.length} ${rows.length === 1 ? "run" : "runs"}`}</div>}
+        {rows.length > 0 && showCount && <div className="list-foot">{loadingMore ? "Loading more…" : hasMore ? "" : `${rows.length} ${rows.length === 1 ? "run" : "runs"}`}</div>}
       </div>
     </div>
   );

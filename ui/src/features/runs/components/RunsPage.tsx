@@ -1,5 +1,6 @@
-//! The run list page: filters (in the URL), the live, infinitely scrolling list, selection of
-//! two runs to compare, and the first-run empty state.
+//! The run list page: filters (in the URL), the live, infinitely scrolling list (or, for a
+//! budgeted text search, the progressive search's line under it), selection of two runs to
+//! compare, and the first-run empty state.
 
 import { useCallback, useRef, useState } from "react";
 import { useAppData } from "../../../app/appData";
@@ -8,9 +9,11 @@ import { isTauri } from "../../../lib/ipc";
 import { markOpenTrace } from "../../../lib/perf";
 import { ErrorBox } from "../../../lib/ui/widgets";
 import { hasFilters, type RunFilters } from "../model/filters";
+import { scanOpen } from "../model/scan";
 import { rememberRunFilters } from "../model/lastFilters";
 import { FilterBar } from "./FilterBar";
 import { RunTable } from "./RunTable";
+import { ScanStatus } from "./ScanStatus";
 import { useRunList } from "./useRunList";
 
 function EmptyState() {
@@ -76,6 +79,9 @@ export function RunsPage({ filters }: { filters: RunFilters }) {
       return n;
     });
   const pair = [...selected];
+  const scanState = { scan: list.scan, nextCursor: list.nextCursor, rows: list.rows.length, burst: list.burst, fetching: list.loadingMore };
+  // No rows yet is not "no match" while older runs are left to search.
+  const nothing = !list.loading && list.rows.length === 0 && list.error === null && !scanOpen(scanState) && !list.loadingMore;
 
   return (
     <div className="page">
@@ -92,7 +98,7 @@ export function RunsPage({ filters }: { filters: RunFilters }) {
         </div>
       )}
       {list.error !== null && <ErrorBox error={list.error} onRetry={list.reload} />}
-      {!list.loading && list.rows.length === 0 && list.error === null ? (
+      {nothing ? (
         hasFilters(filters) ? (
           <div className="empty">
             <h2>No runs match these filters</h2>
@@ -108,6 +114,7 @@ export function RunsPage({ filters }: { filters: RunFilters }) {
           rows={list.rows}
           hasMore={list.hasMore}
           loadingMore={list.loadingMore}
+          showCount={list.scan === null}
           fresh={list.fresh}
           shift={list.shift}
           selected={selected}
@@ -117,6 +124,7 @@ export function RunsPage({ filters }: { filters: RunFilters }) {
           anchor={anchor}
         />
       )}
+      <ScanStatus state={scanState} onSearchFurther={list.searchFurther} onStop={list.stopSearch} />
     </div>
   );
 }

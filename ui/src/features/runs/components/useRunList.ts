@@ -1,12 +1,17 @@
 //! The run list's data: the first keyset page for the current filters, further pages on
 //! demand (infinite scroll), and live refreshes of the first page, merged by trace id at most
-//! every ~500 ms while agents write spans.
+//! every ~500 ms while agents write spans. A page that comes from a budgeted scan (a text
+//! search without a search index) switches the list to progressive search: further pages are
+//! fetched while `model/scan` says so, then on "Search further", and "Stop" aborts one.
+//! Every request is abandoned (its statement stopped) once its answer has no use: new
+//! filters, a reload, or the list going away.
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { TraceSummary } from "../../../bindings";
-import { listTraces, subscribeLive } from "../../../lib/ipc";
+import type { ScanProgress, TraceSummary } from "../../../bindings";
+import { isCancelled, listTraces, subscribeLive } from "../../../lib/ipc";
 import { toTraceFilter, type RunFilters } from "../model/filters";
 import { appendPage, mergeFirstPage } from "../model/merge";
+import { shouldContinueScan, startBurst, type ScanBurst } from "../model/scan";
 
 export const FIRST_PAGE = 50;
 export const NEXT_PAGE = 100;
@@ -14,6 +19,7 @@ const LIVE_INTERVAL_MS = 500;
 
 export type RunList = {
   rows: TraceSummary[];
+  /** More pages for infinite scroll (a progressive search continues through `searchFurther`). */
   hasMore: boolean;
   loading: boolean;
   loadingMore: boolean;
@@ -22,13 +28,23 @@ export type RunList = {
   fresh: ReadonlySet<string>;
   /** Bumped on every live merge, with the number of rows inserted above the anchor. */
   shift: { seq: number; rows: number };
+  /** Set while the list is a budgeted scan: how far back it searched. */
+  scan: ScanProgress | null;
+  nextCursor: string | null;
+  burst: ScanBurst | null;
   loadMore: () => void;
+  /** Starts another burst of the progressive search. */
+  searchFurther: () => void;
+  /** Aborts the progressive search's page in flight and waits for `searchFurther`. */
+  stopSearch: () => void;
   reload: () => void;
 };
 
 export function useRunList(filters: RunFilters, anchor: React.RefObject<string | null>): RunList {
   const [rows, setRows] = useState<TraceSummary[]>([]);
   const [next, setNext] = useState<string | null>(null);
+  const [scan, setScan] = useState<ScanProgress | null>(null);
+  const [burst, setBurst] = useState<ScanBurst | null>(null);
   const [loading, setLoading] = useState(true);
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -38,48 +54,90 @@ export function useRunList(filters: RunFilters, anchor: React.RefObject<string |
   const gen = useRef(0);
   const rowsRef = useRef<TraceSummary[]>([]);
   rowsRef.current = rows;
+  const scanRef = useRef<ScanProgress | null>(null);
+  scanRef.current = scan;
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
+  /** The further page in flight (infinite scroll or progressive search). */
+  const more = useRef<AbortController | null>(null);
+  /** The live refresh in flight. */
+  const live = useRef<AbortController | null>(null);
   const key = JSON.stringify(filters);
 
   useEffect(() => {
     const g = ++gen.current;
+    const abort = new AbortController();
+    const started = Date.now();
     setLoading(true);
+    setLoadingMore(false);
     setError(null);
     setRows([]);
     setNext(null);
+    setScan(null);
+    setBurst(null);
     setFresh(new Set());
-    listTraces(toTraceFilter(filtersRef.current, Date.now()), { limit: FIRST_PAGE, cursor: null })
+    listTraces(toTraceFilter(filtersRef.current, started), { limit: FIRST_PAGE, cursor: null }, { signal: abort.signal })
       .then((page) => {
         if (g !== gen.current) return;
         setRows(page.traces);
         setNext(page.next_cursor);
+        setScan(page.scan ?? null);
+        // The scan began with this request.
+        if (page.scan != null) setBurst(startBurst(started, 0));
       })
       .catch((e: unknown) => {
-        if (g === gen.current) setError(e);
+        if (g === gen.current && !isCancelled(e)) setError(e);
       })
       .finally(() => {
         if (g === gen.current) setLoading(false);
       });
+    return () => {
+      // New filters, a reload or unmount: nothing waits for these answers any more.
+      abort.abort();
+      more.current?.abort();
+      more.current = null;
+      live.current?.abort();
+    };
   }, [key, reloads]);
 
-  const loadMore = useCallback(() => {
-    if (next === null || loadingMore) return;
+  const fetchMore = useCallback(() => {
+    if (next === null || more.current !== null) return;
     const g = gen.current;
+    const abort = new AbortController();
+    more.current = abort;
     setLoadingMore(true);
-    listTraces(toTraceFilter(filtersRef.current, Date.now()), { limit: NEXT_PAGE, cursor: next })
+    listTraces(toTraceFilter(filtersRef.current, Date.now()), { limit: NEXT_PAGE, cursor: next }, { signal: abort.signal })
       .then((page) => {
         if (g !== gen.current) return;
         setRows((r) => appendPage(r, page.traces));
         setNext(page.next_cursor);
+        setScan(page.scan ?? null);
       })
       .catch((e: unknown) => {
-        if (g === gen.current) setError(e);
+        if (g === gen.current && !isCancelled(e)) setError(e);
       })
       .finally(() => {
-        if (g === gen.current) setLoadingMore(false);
+        if (more.current !== abort) return;
+        more.current = null;
+        setLoadingMore(false);
       });
-  }, [next, loadingMore]);
+  }, [next]);
+
+  // Progressive search: keep going while the burst allows it. Runs again after every page.
+  useEffect(() => {
+    if (loading || loadingMore || error !== null) return;
+    if (shouldContinueScan({ scan, nextCursor: next, rows: rows.length, burst, fetching: false }, Date.now())) fetchMore();
+  }, [scan, next, rows.length, burst, loading, loadingMore, error, fetchMore]);
+
+  const searchFurther = useCallback(() => {
+    if (more.current !== null) return;
+    setBurst(startBurst(Date.now(), rowsRef.current.length));
+  }, []);
+
+  const stopSearch = useCallback(() => {
+    setBurst((b) => (b === null ? null : { ...b, stopped: true }));
+    more.current?.abort();
+  }, []);
 
   // Live: coalesce notices; refresh the first page at most every LIVE_INTERVAL_MS.
   useEffect(() => {
@@ -96,13 +154,16 @@ export function useRunList(filters: RunFilters, anchor: React.RefObject<string |
       inFlight = true;
       last = Date.now();
       const g = gen.current;
-      listTraces(toTraceFilter(filtersRef.current, Date.now()), { limit: FIRST_PAGE, cursor: null })
+      const abort = new AbortController();
+      live.current = abort;
+      listTraces(toTraceFilter(filtersRef.current, Date.now()), { limit: FIRST_PAGE, cursor: null }, { signal: abort.signal })
         .then((page) => {
           if (g !== gen.current) return;
           const wasEmpty = rowsRef.current.length === 0;
           const m = mergeFirstPage(rowsRef.current, page.traces, anchor.current);
           setRows(m.rows);
-          if (wasEmpty) setNext(page.next_cursor);
+          // A progressive search keeps its own cursor: this page restarted the scan from the top.
+          if (wasEmpty && scanRef.current === null) setNext(page.next_cursor);
           if (m.added.size > 0) {
             setFresh(m.added);
             setShift((s) => ({ seq: s.seq + 1, rows: m.addedAbove }));
@@ -110,8 +171,9 @@ export function useRunList(filters: RunFilters, anchor: React.RefObject<string |
         })
         .catch(() => undefined)
         .finally(() => {
+          if (live.current === abort) live.current = null;
           inFlight = false;
-          if (again) {
+          if (again && !abort.signal.aborted) {
             again = false;
             schedule();
           }
@@ -125,18 +187,24 @@ export function useRunList(filters: RunFilters, anchor: React.RefObject<string |
     return () => {
       unsubscribe();
       if (timer !== null) window.clearTimeout(timer);
+      live.current?.abort();
     };
   }, [anchor]);
 
   return {
     rows,
-    hasMore: next !== null,
+    hasMore: next !== null && scan === null,
     loading,
     loadingMore,
     error,
     fresh,
     shift,
-    loadMore,
+    scan,
+    nextCursor: next,
+    burst,
+    loadMore: fetchMore,
+    searchFurther,
+    stopSearch,
     reload: () => setReloads((n) => n + 1),
   };
 }
