@@ -63,14 +63,15 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    /// Opaque text form: `<start_time>~<trace_id>`.
+    /// Opaque text form: `<start_time>~<trace_id>`. An empty trace id means "everything
+    /// that started before `start_time`" (where a budgeted scan stopped).
     pub fn encode(&self) -> String {
         format!("{}~{}", self.start_time, self.trace_id)
     }
 
     pub fn decode(s: &str) -> Option<Cursor> {
         let (start, id) = s.rsplit_once('~')?;
-        if start.is_empty() || id.is_empty() {
+        if start.is_empty() {
             return None;
         }
         Some(Cursor { start_time: start.to_owned(), trace_id: id.to_owned() })

@@ -11,15 +11,17 @@
 use sqlx::mysql::{MySqlArguments, MySqlRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
 use tracedeck_model::metrics::Metrics;
-use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage};
+use tracedeck_model::{
+    PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage, TraceSummary,
+};
 
 use super::MySqlStore;
 use crate::common::{self, INPUT_FETCH_CHARS, SpanAggregates, TraceRowData};
 use crate::lane::Lane;
 use crate::read::catalog::{Source, prefix_end};
 use crate::read::metrics::{self, AgentModelTokens, ChunkRows, RunRow, SpanGroup, SpanKind};
-use crate::read::plan::{self, Col, Count, Shape};
-use crate::read::{Arg, Dialect, Flavor, SpanExprs, Sql};
+use crate::read::plan::{Col, Count, Shape};
+use crate::read::{Arg, Dialect, Flavor, PageQuery, Pages, SpanExprs, Sql};
 use crate::{Result, StoreError};
 
 const TRACE_COLS: &str = "t.trace_id, t.name, t.status, t.start_time, t.end_time, t.run_id, t.session_id, \
@@ -161,12 +163,13 @@ impl MySqlStore {
     /// spans through `idx_<spans>_trace_id` for the counts and tokens; the root input is one
     /// indexed lookup per page row. No statement touches traces outside the page.
     pub async fn list_traces(&self, f: &TraceFilter, page: &PageRequest) -> Result<TracePage> {
-        let limit = page.clamped_limit();
-        let cursor = common::decode_cursor(page)?;
-        let d = self.dialect();
-        let known = self.catalog.known(self, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
-        let plan = plan::choose(f, &known, limit);
-        let q = d.page(plan.shape, f, cursor.as_ref(), limit);
+        crate::read::list(self, &self.catalog, self.dialect(), f, page).await
+    }
+}
+
+impl Pages for MySqlStore {
+    async fn page_rows(&self, p: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
+        let q = self.dialect().page(p.shape, p.filter, p.cursor, p.limit);
         let spans = &self.tables.spans;
         let sql = format!(
             "SELECT {PAGE_COLS}, COUNT(s.span_id), \
@@ -182,8 +185,8 @@ impl MySqlStore {
             tokens = tokens_expr("s", true),
             input = text_attr("r", "input.value", true),
         );
-        let rows = self.fetch(Lane::Interactive, &sql, bind_all(q.args)?, "list traces").await?;
-        let traces = rows
+        let rows = self.fetch(lane, &sql, bind_all(q.args)?, "list traces").await?;
+        Ok(rows
             .iter()
             .map(|r| {
                 let agg = SpanAggregates {
@@ -194,10 +197,11 @@ impl MySqlStore {
                 };
                 common::summary(trace_row(r), agg)
             })
-            .collect();
-        Ok(common::finish_page(traces, limit))
+            .collect())
     }
+}
 
+impl MySqlStore {
     /// Filter suggestions for `col` (see [`Catalog::suggest`](crate::read::catalog)).
     pub async fn suggest(&self, col: Col, prefix: &str) -> Result<Vec<Suggestion>> {
         self.catalog.suggest(self, col, prefix).await

@@ -11,15 +11,17 @@
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
 use tracedeck_model::metrics::Metrics;
-use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage};
+use tracedeck_model::{
+    PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage, TraceSummary,
+};
 
 use super::PgStore;
 use crate::common::{self, INPUT_FETCH_CHARS, SpanAggregates, TraceRowData};
 use crate::lane::Lane;
 use crate::read::catalog::Source;
 use crate::read::metrics::{self, AgentModelTokens, ChunkRows, RunRow, SpanGroup, SpanKind};
-use crate::read::plan::{self, Col, Count, Shape};
-use crate::read::{Arg, Dialect, Flavor, SpanExprs, Sql};
+use crate::read::plan::{Col, Count, Shape};
+use crate::read::{Arg, Dialect, Flavor, PageQuery, Pages, SpanExprs, Sql};
 use crate::{Result, StoreError};
 
 /// Text that can be cast to `timestamptz` (a guard, so a malformed foreign row reads as a
@@ -147,12 +149,13 @@ impl PgStore {
     }
 
     pub async fn list_traces(&self, f: &TraceFilter, page: &PageRequest) -> Result<TracePage> {
-        let limit = page.clamped_limit();
-        let cursor = common::decode_cursor(page)?;
-        let d = self.dialect();
-        let known = self.catalog.known(self, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
-        let plan = plan::choose(f, &known, limit);
-        let q = d.page(plan.shape, f, cursor.as_ref(), limit);
+        crate::read::list(self, &self.catalog, self.dialect(), f, page).await
+    }
+}
+
+impl Pages for PgStore {
+    async fn page_rows(&self, p: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
+        let q = self.dialect().page(p.shape, p.filter, p.cursor, p.limit);
         let spans = &self.tables.spans;
         let sql = format!(
             "WITH page AS MATERIALIZED ({page}) \
@@ -168,14 +171,8 @@ impl PgStore {
             tokens = self.tokens_expr("s"),
             ra = self.tables.attrs("r"),
         );
-        let mut conn = self.conn(Lane::Interactive).await?;
-        let rows = sqlx::query_with(AssertSqlSafe(conn.sql(&sql)), bind_all(q.args)?)
-            .persistent(false)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(conn.error("list traces"))?;
-        conn.done();
-        let traces = rows
+        let rows = self.fetch(lane, &sql, bind_all(q.args)?, "list traces").await?;
+        Ok(rows
             .iter()
             .map(|r| {
                 let agg = SpanAggregates {
@@ -186,10 +183,11 @@ impl PgStore {
                 };
                 common::summary(trace_row(r), agg)
             })
-            .collect();
-        Ok(common::finish_page(traces, limit))
+            .collect())
     }
+}
 
+impl PgStore {
     /// Filter suggestions for `col` (see [`Catalog::suggest`](crate::read::catalog)).
     pub async fn suggest(&self, col: Col, prefix: &str) -> Result<Vec<Suggestion>> {
         self.catalog.suggest(self, col, prefix).await

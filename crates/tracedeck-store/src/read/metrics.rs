@@ -239,6 +239,44 @@ pub fn describe(us: i64) -> String {
     format_iso(us.saturating_mul(1000))
 }
 
+/// What a backend adds for metrics: its JSON expressions and running a chunk's statements.
+pub(crate) trait ChunkRows {
+    fn span_exprs(&self) -> super::SpanExprs;
+    /// Runs the two statements of a chunk on the heavy lane.
+    async fn chunk_rows(&self, runs: super::Sql, spans: super::Sql) -> crate::Result<(Vec<RunRow>, Vec<SpanGroup>)>;
+}
+
+/// One answer for `f` (whose `until_us`, when absent, is `now_us`; whose `since_us`, when
+/// absent, is the oldest trace): the newest chunk of the range that fits the budget.
+pub(crate) async fn metrics<S: super::catalog::Source + ChunkRows>(
+    src: &S,
+    catalog: &super::catalog::Catalog,
+    d: super::Dialect<'_>,
+    f: &TraceFilter,
+    now_us: i64,
+) -> crate::Result<(Metrics, Vec<AgentModelTokens>)> {
+    let span = catalog.time_span(src).await?;
+    let until = f.until_us.unwrap_or(now_us + 1);
+    let since = f.since_us.or(span.map(|(first, _)| first)).unwrap_or(until).min(until);
+    let bucket = Bucket::for_range(until - since);
+    let ranged = TraceFilter { since_us: Some(since), until_us: Some(until), ..f.clone() };
+    let known = catalog.known(src, &ranged, |c| d.indexes.cols.contains_key(&c), u32::MAX / 4).await?;
+    // Reading every matching row of the range: the plan compares the range's rows with the
+    // rarest value's.
+    let shape = super::plan::choose(&ranged, &known, u32::MAX / 4).shape;
+    // Chunks start on bucket boundaries so that neighbouring answers never split a bucket.
+    let mut c = chunk(since, until, &known, span, shape);
+    if c.from_us > since {
+        c.from_us = bucket.start_of(c.from_us).max(since);
+    }
+    let cf = chunk_filter(f, &c);
+    let exprs = src.span_exprs();
+    let runs = d.metrics_runs(c.shape, &cf);
+    let spans = d.metrics_spans(c.shape, &cf, bucket.prefix_len(), &exprs);
+    let (runs, groups) = src.chunk_rows(runs, spans).await?;
+    Ok(assemble(&c, since, bucket, runs, groups))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,42 +356,4 @@ mod tests {
             [AgentModelTokens { agent: Some("a".into()), model: "gpt".into(), prompt: 300, completion: 30 }]
         );
     }
-}
-
-/// What a backend adds for metrics: its JSON expressions and running a chunk's statements.
-pub(crate) trait ChunkRows {
-    fn span_exprs(&self) -> super::SpanExprs;
-    /// Runs the two statements of a chunk on the heavy lane.
-    async fn chunk_rows(&self, runs: super::Sql, spans: super::Sql) -> crate::Result<(Vec<RunRow>, Vec<SpanGroup>)>;
-}
-
-/// One answer for `f` (whose `until_us`, when absent, is `now_us`; whose `since_us`, when
-/// absent, is the oldest trace): the newest chunk of the range that fits the budget.
-pub(crate) async fn metrics<S: super::catalog::Source + ChunkRows>(
-    src: &S,
-    catalog: &super::catalog::Catalog,
-    d: super::Dialect<'_>,
-    f: &TraceFilter,
-    now_us: i64,
-) -> crate::Result<(Metrics, Vec<AgentModelTokens>)> {
-    let span = catalog.time_span(src).await?;
-    let until = f.until_us.unwrap_or(now_us + 1);
-    let since = f.since_us.or(span.map(|(first, _)| first)).unwrap_or(until).min(until);
-    let bucket = Bucket::for_range(until - since);
-    let ranged = TraceFilter { since_us: Some(since), until_us: Some(until), ..f.clone() };
-    let known = catalog.known(src, &ranged, |c| d.indexes.cols.contains_key(&c), u32::MAX / 4).await?;
-    // Reading every matching row of the range: the plan compares the range's rows with the
-    // rarest value's.
-    let shape = super::plan::choose(&ranged, &known, u32::MAX / 4).shape;
-    // Chunks start on bucket boundaries so that neighbouring answers never split a bucket.
-    let mut c = chunk(since, until, &known, span, shape);
-    if c.from_us > since {
-        c.from_us = bucket.start_of(c.from_us).max(since);
-    }
-    let cf = chunk_filter(f, &c);
-    let exprs = src.span_exprs();
-    let runs = d.metrics_runs(c.shape, &cf);
-    let spans = d.metrics_spans(c.shape, &cf, bucket.prefix_len(), &exprs);
-    let (runs, groups) = src.chunk_rows(runs, spans).await?;
-    Ok(assemble(&c, since, bucket, runs, groups))
 }

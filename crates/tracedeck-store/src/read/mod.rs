@@ -5,8 +5,12 @@
 //! per-page aggregate statement and value decoding.
 
 pub(crate) mod catalog;
+mod list;
 pub mod metrics;
 pub mod plan;
+
+pub use list::SCAN_BUDGET;
+pub(crate) use list::{PageQuery, Pages, list};
 
 use std::collections::HashMap;
 
@@ -274,7 +278,7 @@ impl Dialect<'_> {
         }
     }
 
-    fn from_shape(&self, shape: Shape) -> String {
+    fn table_for(&self, shape: Shape) -> String {
         let index = match shape {
             Shape::Walk => self.indexes.walk.as_deref(),
             Shape::Drive(col) => self.indexes.cols.get(&col).map(String::as_str),
@@ -293,7 +297,7 @@ impl Dialect<'_> {
             self.text_of("t.start_time"),
             self.text_of("t.end_time"),
             self.text_of("COALESCE(t.agent_id, t.team_id, t.workflow_id)"),
-            self.from_shape(shape),
+            self.table_for(shape),
         );
         q
     }
@@ -340,7 +344,7 @@ impl Dialect<'_> {
             name = self.text_of("s.name"),
             prompt = e.prompt,
             completion = e.completion,
-            from = self.from_shape(shape),
+            from = self.table_for(shape),
             count = self.int_sum("COUNT(*)"),
             sum_p = self.int_sum("SUM(p)"),
             sum_c = self.int_sum("SUM(c)"),

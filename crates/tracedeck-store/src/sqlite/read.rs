@@ -7,15 +7,17 @@
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
 use tracedeck_model::metrics::Metrics;
-use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage};
+use tracedeck_model::{
+    PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage, TraceSummary,
+};
 
 use super::SqliteStore;
 use crate::common::{self, INPUT_FETCH_CHARS, SpanAggregates, TraceRowData};
 use crate::lane::Lane;
 use crate::read::catalog::{Source, prefix_end};
 use crate::read::metrics::{self, AgentModelTokens, ChunkRows, RunRow, SpanGroup, SpanKind};
-use crate::read::plan::{self, Col, Count, Shape};
-use crate::read::{Arg, Dialect, Flavor, Indexes, SpanExprs, Sql};
+use crate::read::plan::{Col, Count, Shape};
+use crate::read::{Arg, Dialect, Flavor, Indexes, PageQuery, Pages, SpanExprs, Sql};
 use crate::{Result, StoreError};
 
 const TRACE_COLS: &str = "t.trace_id, t.name, t.status, CAST(t.start_time AS TEXT), CAST(t.end_time AS TEXT), \
@@ -156,12 +158,13 @@ impl SqliteStore {
     }
 
     pub async fn list_traces(&self, f: &TraceFilter, page: &PageRequest) -> Result<TracePage> {
-        let limit = page.clamped_limit();
-        let cursor = common::decode_cursor(page)?;
-        let d = self.dialect();
-        let known = self.catalog.known(self, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
-        let plan = plan::choose(f, &known, limit);
-        let q = d.page(plan.shape, f, cursor.as_ref(), limit);
+        crate::read::list(self, &self.catalog, self.dialect(), f, page).await
+    }
+}
+
+impl Pages for SqliteStore {
+    async fn page_rows(&self, p: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
+        let q = self.dialect().page(p.shape, p.filter, p.cursor, p.limit);
         let spans = &self.tables.spans;
         let sql = format!(
             "WITH page AS MATERIALIZED ({page}), \
@@ -176,13 +179,13 @@ impl SqliteStore {
             cols = page_cols(),
             tokens = tokens_expr("s"),
         );
-        let mut conn = self.conn(Lane::Interactive).await?;
+        let mut conn = self.conn(lane).await?;
         let rows = sqlx::query_with(AssertSqlSafe(sql), bind_all(q.args)?)
             .fetch_all(&mut *conn)
             .await
             .map_err(conn.error("list traces"))?;
         conn.done();
-        let traces = rows
+        Ok(rows
             .iter()
             .map(|r| {
                 let agg = SpanAggregates {
@@ -193,10 +196,11 @@ impl SqliteStore {
                 };
                 common::summary(trace_row(r), agg)
             })
-            .collect();
-        Ok(common::finish_page(traces, limit))
+            .collect())
     }
+}
 
+impl SqliteStore {
     /// Filter suggestions for `col` (see [`Catalog::suggest`](crate::read::catalog)).
     pub async fn suggest(&self, col: Col, prefix: &str) -> Result<Vec<Suggestion>> {
         self.catalog.suggest(self, col, prefix).await

@@ -1,0 +1,265 @@
+//! The run list, the same way on every backend: plan the page from index counts and read it
+//! in one statement on the interactive lane; or, for a text search that no index can
+//! answer, scan newest first on the heavy lane in growing time windows until the page is
+//! full, the range is exhausted or the request's scan budget is spent, and say how far back
+//! it looked ([`ScanProgress`]). A scan that stops early returns a cursor that resumes at the
+//! time it reached, so "search further" continues where it stopped.
+
+use std::time::{Duration, Instant};
+
+use tracedeck_model::{Cursor, PageRequest, ScanProgress, TraceFilter, TracePage, TraceSummary};
+
+use super::Dialect;
+use super::catalog::{Catalog, Source};
+use super::plan::{self, Shape};
+use crate::Result;
+use crate::common::{self, time_bound};
+use crate::lane::Lane;
+
+/// Time a search request may spend scanning before it answers with what it found.
+pub const SCAN_BUDGET: Duration = Duration::from_millis(900);
+/// Traces the first window of a scan covers (at the table's average density); each further
+/// window doubles.
+const FIRST_WINDOW_TRACES: f64 = 2_000.0;
+
+/// One candidate-page statement: the rows of `filter` after `cursor`, `limit + 1` of them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PageQuery<'a> {
+    pub shape: Shape,
+    pub filter: &'a TraceFilter,
+    pub cursor: Option<&'a Cursor>,
+    pub limit: u32,
+}
+
+/// A backend reads pages with their per-row aggregates.
+pub(crate) trait Pages {
+    async fn page_rows(&self, q: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>>;
+}
+
+fn has_search(f: &TraceFilter) -> bool {
+    f.search.as_deref().is_some_and(|s| !s.trim().is_empty())
+}
+
+pub(crate) async fn list<S: Source + Pages>(
+    src: &S,
+    catalog: &Catalog,
+    d: Dialect<'_>,
+    f: &TraceFilter,
+    page: &PageRequest,
+) -> Result<TracePage> {
+    let limit = page.clamped_limit();
+    let cursor = common::decode_cursor(page)?;
+    let known = catalog.known(src, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
+    let shape = plan::choose(f, &known, limit).shape;
+    let q = PageQuery { shape, filter: f, cursor: cursor.as_ref(), limit };
+    if !has_search(f) {
+        return Ok(common::finish_page(src.page_rows(q, Lane::Interactive).await?, limit));
+    }
+    if let Shape::Drive(_) = shape {
+        // A rare value bounds the work: one statement reads it all.
+        let mut p = common::finish_page(src.page_rows(q, Lane::Heavy).await?, limit);
+        p.scan = Some(match (&p.next_cursor, p.traces.last()) {
+            (Some(_), Some(t)) => ScanProgress { searched_back_to_us: t.start_us, complete: false },
+            _ => done(f.since_us.unwrap_or(0)),
+        });
+        return Ok(p);
+    }
+    scan(src, catalog, f, cursor, limit, known.total, SCAN_BUDGET).await
+}
+
+/// The budgeted newest-first scan of a search (see the module docs).
+async fn scan<S: Source + Pages>(
+    src: &S,
+    catalog: &Catalog,
+    f: &TraceFilter,
+    cursor: Option<Cursor>,
+    limit: u32,
+    total: u64,
+    budget: Duration,
+) -> Result<TracePage> {
+    let started = Instant::now();
+    let Some((first, last)) = catalog.time_span(src).await? else {
+        return Ok(TracePage { traces: Vec::new(), next_cursor: None, scan: Some(done(i64::MIN)) });
+    };
+    let floor = f.since_us.unwrap_or(first).max(first);
+    // Where the scan starts: the cursor's time, else the filter's end, else the newest trace.
+    let mut upper = cursor
+        .as_ref()
+        .and_then(|c| tracedeck_model::time::parse_iso(&c.start_time))
+        .map(|ns| ns / 1000 + 1)
+        .or(f.until_us)
+        .unwrap_or(last + 1);
+    let density = total as f64 / (last - first).max(1) as f64;
+    let mut width = ((FIRST_WINDOW_TRACES / density.max(1e-12)) as i64).max(1_000_000);
+    let mut found: Vec<TraceSummary> = Vec::new();
+    let mut first_window = true;
+    loop {
+        let from = upper.saturating_sub(width).max(floor);
+        // Past either end of the table, the caller's own bounds (or none) apply: stored times
+        // without a fraction compare below the same instant written with one.
+        let window = TraceFilter {
+            since_us: if from <= first { f.since_us } else { Some(from) },
+            until_us: if upper > last { f.until_us } else { Some(upper) },
+            ..f.clone()
+        };
+        // The first window continues after the caller's cursor (ties on start time need it).
+        let c = if first_window { cursor.as_ref() } else { None };
+        let want = limit + 1 - found.len() as u32;
+        let q = PageQuery { shape: Shape::Walk, filter: &window, cursor: c, limit: want.saturating_sub(1) };
+        found.extend(src.page_rows(q, Lane::Heavy).await?);
+        first_window = false;
+        if found.len() > limit as usize {
+            let mut p = common::finish_page(found, limit);
+            let back_to = p.traces.last().map(|t| t.start_us).unwrap_or(from);
+            p.scan = Some(ScanProgress { searched_back_to_us: back_to, complete: false });
+            return Ok(p);
+        }
+        if from <= floor {
+            return Ok(TracePage { traces: found, next_cursor: None, scan: Some(done(floor)) });
+        }
+        upper = from;
+        width = width.saturating_mul(2);
+        if started.elapsed() >= budget {
+            // Resume strictly before the time reached (an empty id keeps no tie).
+            let next = Cursor { start_time: time_bound(upper), trace_id: String::new() };
+            return Ok(TracePage {
+                traces: found,
+                next_cursor: Some(next.encode()),
+                scan: Some(ScanProgress { searched_back_to_us: upper, complete: false }),
+            });
+        }
+    }
+}
+
+fn done(back_to: i64) -> ScanProgress {
+    ScanProgress { searched_back_to_us: back_to, complete: true }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::common::TraceRowData;
+    use crate::read::plan::{Col, Count};
+
+    /// An in-memory table: trace `i` starts at `i` seconds; every `every`-th mentions "needle".
+    struct Fake {
+        n: i64,
+        every: i64,
+        statements: std::sync::atomic::AtomicU32,
+    }
+
+    const S: i64 = 1_000_000;
+
+    fn summary(i: i64) -> TraceSummary {
+        let row = TraceRowData {
+            trace_id: format!("{i:032x}"),
+            name: "run".into(),
+            status: "OK".into(),
+            start_time: time_bound(i * S),
+            end_time: time_bound(i * S + 1),
+            created_at: time_bound(i * S),
+            ..Default::default()
+        };
+        common::summary(row, Default::default())
+    }
+
+    impl Source for Fake {
+        async fn total(&self) -> Result<u64> {
+            Ok(self.n as u64)
+        }
+        async fn count_value(&self, _: Col, _: &str, cap: u64) -> Result<Count> {
+            Ok(Count { rows: cap, capped: true })
+        }
+        async fn count_stored_errors(&self, _: u64) -> Result<Count> {
+            Ok(Count { rows: 0, capped: false })
+        }
+        async fn time_span(&self) -> Result<Option<(i64, i64)>> {
+            Ok(Some((0, (self.n - 1) * S)))
+        }
+        async fn distinct(&self, _: Col, _: &str, _: u32) -> Result<Vec<String>> {
+            Ok(Vec::new())
+        }
+        async fn recent(&self, _: u32) -> Result<Vec<TraceRowData>> {
+            Ok(Vec::new())
+        }
+    }
+
+    impl Pages for Fake {
+        async fn page_rows(&self, q: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
+            assert_eq!(lane, Lane::Heavy, "searches scan on the heavy lane");
+            self.statements.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let f = q.filter;
+            let mut rows: Vec<TraceSummary> = (0..self.n)
+                .rev()
+                .filter(|i| i % self.every == 0)
+                .filter(|i| f.since_us.is_none_or(|s| i * S >= s) && f.until_us.is_none_or(|u| i * S < u))
+                .map(summary)
+                .filter(|t| {
+                    q.cursor.is_none_or(|c| {
+                        t.start_time < c.start_time || (t.start_time == c.start_time && t.trace_id < c.trace_id)
+                    })
+                })
+                .collect();
+            rows.truncate(q.limit as usize + 1);
+            Ok(rows)
+        }
+    }
+
+    fn search() -> TraceFilter {
+        TraceFilter { search: Some("needle".into()), ..Default::default() }
+    }
+
+    async fn run(fake: &Fake, cursor: Option<String>, budget: Duration) -> TracePage {
+        let c = Catalog::default();
+        let cursor = cursor.as_deref().and_then(Cursor::decode);
+        scan(fake, &c, &search(), cursor, 10, fake.n as u64, budget).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_full_page_stops_the_scan_and_pages_on() {
+        let fake = Fake { n: 100_000, every: 7, statements: Default::default() };
+        let p = run(&fake, None, Duration::from_secs(60)).await;
+        assert_eq!(p.traces.len(), 10);
+        let scan = p.scan.unwrap();
+        assert!(!scan.complete);
+        assert_eq!(scan.searched_back_to_us, p.traces[9].start_us);
+        // The next page continues right after, with no gap and no repeat.
+        let q = run(&fake, p.next_cursor, Duration::from_secs(60)).await;
+        assert_eq!(q.traces[0].start_us, p.traces[9].start_us - 7 * S);
+    }
+
+    #[tokio::test]
+    async fn a_spent_budget_answers_with_what_it_found_and_resumes_there() {
+        // Rare matches: the first window holds none.
+        let fake = Fake { n: 100_000, every: 40_000, statements: Default::default() };
+        let p = run(&fake, None, Duration::ZERO).await;
+        let scan = p.scan.unwrap();
+        assert!(!scan.complete && p.traces.len() < 10);
+        assert_eq!(fake.statements.load(std::sync::atomic::Ordering::Relaxed), 1);
+        // Search further, again and again, until the whole table is covered: every match
+        // is found exactly once, newest first.
+        let mut all: Vec<i64> = p.traces.iter().map(|t| t.start_us / S).collect();
+        let mut next = p.next_cursor;
+        let mut rounds = 0;
+        while let Some(c) = next {
+            let p = run(&fake, Some(c), Duration::ZERO).await;
+            all.extend(p.traces.iter().map(|t| t.start_us / S));
+            next = p.next_cursor;
+            rounds += 1;
+            if p.scan.unwrap().complete {
+                assert!(next.is_none());
+            }
+        }
+        assert_eq!(all, [80_000, 40_000, 0]);
+        assert!(rounds > 3, "windows grow but the budget cut the scan into several answers");
+    }
+
+    #[tokio::test]
+    async fn the_whole_table_ends_complete() {
+        let fake = Fake { n: 1000, every: 500, statements: Default::default() };
+        let p = run(&fake, None, Duration::from_secs(60)).await;
+        assert_eq!(p.traces.iter().map(|t| t.start_us / S).collect::<Vec<_>>(), [500, 0]);
+        assert_eq!(p.scan, Some(ScanProgress { searched_back_to_us: 0, complete: true }));
+        assert!(p.next_cursor.is_none());
+    }
+}
