@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { cleanup, DOCS, UI_DIR, launchBrowser, startTracedeck, step, uiUrl, watchdog } from "./lib/harness.mjs";
 import * as s from "./scenarios.mjs";
 import { agents, agentsContract, xss } from "./scenarios_agents_xss.mjs";
+import { abortSuperseded, noStatsOnLoad, progressiveSearch, suggestions } from "./scenarios_requests.mjs";
 import { connectionsPostgres, consoleContract, consolePostgres, hasConnectionsApi, hasSqlApi, switchBackToLocal } from "./scenarios_console.mjs";
 import { seed } from "./seed.mjs";
 
@@ -40,6 +41,10 @@ try {
   const plan = [
     ["run list: newest first, all columns", s.runList],
     ["filters: user, status, back/forward, search, time range", s.filters],
+    ["run list load sends no statistics requests", noStatsOnLoad],
+    ["filter suggestions: only for the focused field, from /api/suggest", suggestions],
+    ["typing filters aborts the superseded run-list requests", abortSuperseded],
+    ["progressive search: continue, search further, stop, all searched", progressiveSearch],
     ["infinite scroll over keyset pages", s.infiniteScroll],
     ["open a trace from the list", s.openTrace],
     ["expand / collapse (buttons and arrow keys)", s.expandCollapse],

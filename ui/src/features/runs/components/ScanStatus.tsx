@@ -12,7 +12,7 @@ export function ScanStatus({ state, onSearchFurther, onStop }: Props) {
   if (line === null) return null;
   return (
     <div className="scan-status" role="status" data-testid="scan-status">
-      <span>{line.text}</span>
+      <span data-testid="scan-text">{line.text}</span>
       {line.searchFurther && (
         <button type="button" className="btn small" onClick={onSearchFurther}>
           Search further
