@@ -4,7 +4,8 @@
 //! read-write must not alter it.
 
 use tracedeck_model::{PageRequest, SemanticKind, StatusCode, TraceFilter, TraceStatus};
-use tracedeck_store::{OpenOptions, Origin, Store, StoreConfig};
+use tracedeck_store::prune::Policy;
+use tracedeck_store::{Col, OpenOptions, Origin, Store, StoreConfig};
 use tracedeck_tests::copy_fixture;
 
 async fn table_names(path: &std::path::Path) -> Vec<String> {
@@ -85,6 +86,23 @@ async fn reads_the_agno_fixture_with_its_quirks() {
 
         let wf = page.traces.iter().find(|t| t.name == "Research_Workflow.run").unwrap();
         assert_eq!(wf.workflow_id.as_deref(), Some("research-workflow"));
+
+        // Suggestions come from the traces table's indexes.
+        let users = store.suggest(Col::User, "").await.unwrap();
+        assert!(users.iter().any(|s| s.value == "carol" && s.recent_runs > 0), "{users:?}");
+        assert!(store.suggest(Col::User, "car").await.unwrap().iter().all(|s| s.value.starts_with("car")));
+        // Metrics over everything Agno wrote.
+        let (m, _) = store.metrics(&TraceFilter::default(), i64::MAX / 2).await.unwrap();
+        assert!(m.complete);
+        assert_eq!(m.series.iter().map(|b| b.runs).sum::<u64>(), 7);
+        assert_eq!(m.series.iter().map(|b| b.errors).sum::<u64>(), 2, "derived errors, as the run list counts them");
+        assert!(m.tools.iter().any(|t| t.tool == "divide" && t.errors == 1), "{:?}", m.tools);
+        assert!(m.by_model.iter().any(|x| x.model.starts_with("gpt-4o") && x.prompt_tokens > 0), "{:?}", m.by_model);
+
+        // Retention never runs on a database Tracedeck did not create.
+        let refused = store.apply_retention(Policy { keep_days: Some(0), max_bytes: Some(0) }, i64::MAX / 2).await;
+        assert!(refused.is_err(), "retention on a foreign database");
+        assert_eq!(store.list_traces(&TraceFilter::default(), &PageRequest::default()).await.unwrap().traces.len(), 7);
         store.close().await;
     }
     assert_eq!(table_names(&path).await, before, "opening an Agno database must not alter it");

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use tracedeck_model::{PageRequest, StatsGroupBy, StatusCode, TraceFilter, TraceStatus};
+use tracedeck_store::prune::{Deleted, Policy};
 use tracedeck_store::{Backend, OpenOptions, Origin, Store, Writer, WriterConfig};
 use tracedeck_tests::backends::TestDb;
 use tracedeck_tests::generate::Generator;
@@ -178,7 +179,35 @@ async fn story(backend: Backend) {
     assert!(ro.is_read_only());
     assert_eq!(ro.list_traces(&TraceFilter::default(), &PageRequest::default()).await.unwrap().traces.len(), 50);
     assert!(ro.write_batch(&g.agent_trace(T0)).await.is_err());
+    assert!(ro.delete_traces(std::slice::from_ref(first)).await.is_err(), "no deletes on a read-only connection");
+    assert!(ro.apply_retention(Policy { keep_days: Some(1), max_bytes: None }, 0).await.is_err());
     ro.close().await;
+
+    // Deleting chosen traces takes their spans along, and nothing else.
+    let gone: Vec<String> = seen[..2].iter().map(|s| s.1.clone()).collect();
+    assert_eq!(store.delete_traces(&gone).await.unwrap(), Deleted { traces: 2, spans: 12 });
+    assert!(store.get_trace(&gone[0]).await.unwrap().is_none());
+    let report = store.check().await.unwrap();
+    assert_eq!((report.trace_count, report.span_count), (119, 714));
+    // Retention by age: traces that started more than a day before "now" go, the rest stay.
+    let now_us = (T0 + 86_400_000_000_000 + 60_000_000_000) / 1000;
+    let d = store.apply_retention(Policy { keep_days: Some(1), max_bytes: None }, now_us).await.unwrap();
+    assert_eq!(d.traces, 61, "the 60 traces before T0+60s and the one at T0-5s");
+    let left = store.list_traces(&TraceFilter::default(), &PageRequest { limit: 1000, cursor: None }).await.unwrap();
+    assert_eq!(left.traces.len(), 58);
+    assert!(left.traces.iter().all(|t| t.start_us >= (T0 + 60_000_000_000) / 1000));
+    // Retention by size: the oldest go until the tables fit.
+    let used = store.used_bytes().await.unwrap();
+    assert!(used > 0);
+    let d = store.apply_retention(Policy { keep_days: None, max_bytes: Some(used / 2) }, now_us).await.unwrap();
+    assert!(d.traces > 0 && d.traces < 58, "{d:?}");
+    let after = store.list_traces(&TraceFilter::default(), &PageRequest { limit: 1000, cursor: None }).await.unwrap();
+    assert_eq!(after.traces.len() as u64, 58 - d.traces);
+    assert_eq!(
+        after.traces.last().map(|t| t.start_us),
+        left.traces.get(left.traces.len() - 1 - d.traces as usize).map(|t| t.start_us),
+        "the oldest went first"
+    );
 
     writer.shutdown(Duration::from_secs(5)).await;
     store.close().await;

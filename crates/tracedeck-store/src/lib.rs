@@ -24,6 +24,7 @@ mod migrate;
 pub mod mysql;
 pub mod postgres;
 pub mod probe;
+pub mod prune;
 pub mod read;
 pub mod settings;
 pub mod spool;
@@ -256,6 +257,36 @@ impl Store {
 
     pub async fn trace_stats(&self, by: StatsGroupBy, filter: &TraceFilter) -> Result<Vec<StatRow>> {
         dispatch!(self, s => s.trace_stats(by, filter).await)
+    }
+
+    /// Deletes traces `ids` with their spans (refused on a read-only connection).
+    pub async fn delete_traces(&self, ids: &[String]) -> Result<prune::Deleted> {
+        prune::refuse_read_only(self, "delete traces")?;
+        let d = dispatch!(self, s => prune::delete_ids(s, ids).await)?;
+        self.forget_counts();
+        Ok(d)
+    }
+
+    /// One retention pass (see [`prune::apply`]); refused on read-only and foreign databases.
+    pub async fn apply_retention(&self, policy: prune::Policy, now_us: i64) -> Result<prune::Deleted> {
+        if let Some(why) = prune::retention_refusal(self) {
+            return Err(StoreError::ReadOnly(why));
+        }
+        let d = dispatch!(self, s => prune::apply(s, policy, now_us).await)?;
+        if d.traces > 0 {
+            self.forget_counts();
+        }
+        Ok(d)
+    }
+
+    /// Bytes the trace tables take.
+    pub async fn used_bytes(&self) -> Result<u64> {
+        use prune::Deleter;
+        dispatch!(self, s => s.used_bytes().await)
+    }
+
+    fn forget_counts(&self) {
+        dispatch!(self, s => s.catalog().clear())
     }
 
     /// Closes the pools (waits for in-flight statements).

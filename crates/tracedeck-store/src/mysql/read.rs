@@ -89,7 +89,7 @@ where
     args.add(v).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
-fn bind_all(args: Vec<Arg>) -> Result<MySqlArguments> {
+pub(super) fn bind_all(args: Vec<Arg>) -> Result<MySqlArguments> {
     let mut a = MySqlArguments::default();
     for v in args {
         match v {
@@ -147,7 +147,11 @@ fn float(r: &MySqlRow, i: usize) -> f64 {
 }
 
 impl MySqlStore {
-    fn dialect(&self) -> Dialect<'_> {
+    pub(crate) fn catalog(&self) -> &crate::read::catalog::Catalog {
+        &self.catalog
+    }
+
+    pub(super) fn dialect(&self) -> Dialect<'_> {
         Dialect {
             flavor: Flavor::MySql,
             traces: &self.tables.traces,

@@ -17,7 +17,10 @@ use tracedeck_model::attrs::INVALID_ATTRIBUTES;
 use tracedeck_model::time::format_iso;
 
 use super::MySqlStore;
+use super::read::bind_all;
 use crate::batch::{TraceUpsert, trace_upserts};
+use crate::prune::Deleter;
+use crate::read::{Dialect, Sql};
 use crate::{Result, StoreError};
 
 /// Rows per statement: 13 × 500 and 12 × 1000 placeholders stay well under MySQL's 65,535.
@@ -336,5 +339,52 @@ mod unit {
         assert_eq!(v["small"], 1);
         assert_eq!(v[TRUNCATED_ATTRIBUTES], raw.len() as u64);
         assert!(v["big"].as_str().unwrap().len() > 10_000);
+    }
+}
+
+impl Deleter for MySqlStore {
+    fn tables(&self) -> Dialect<'_> {
+        self.dialect()
+    }
+
+    async fn exec_tx(&self, stmts: Vec<Sql>) -> Result<Vec<u64>> {
+        let mut tx = self.pool.begin().await.map_err(StoreError::query("begin a delete"))?;
+        let mut out = Vec::with_capacity(stmts.len());
+        for q in stmts {
+            let r = sqlx::query_with(AssertSqlSafe(q.text), bind_all(q.args)?)
+                .persistent(false)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("delete traces"))?;
+            out.push(r.rows_affected());
+        }
+        tx.commit().await.map_err(StoreError::query("commit a delete"))?;
+        Ok(out)
+    }
+
+    async fn strings(&self, q: Sql) -> Result<Vec<String>> {
+        sqlx::query_scalar_with(AssertSqlSafe(q.text), bind_all(q.args)?)
+            .persistent(false)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("choose traces to delete"))
+    }
+
+    async fn used_bytes(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(data_length + index_length), 0) AS SIGNED) FROM information_schema.tables \
+             WHERE table_schema = ? AND table_name IN (?, ?)",
+        )
+        .bind(&self.schema)
+        .bind(&self.cfg.traces_table)
+        .bind(&self.cfg.spans_table)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::query("measure the trace tables"))?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn trace_count(&self) -> Result<u64> {
+        crate::read::catalog::Source::total(self).await
     }
 }

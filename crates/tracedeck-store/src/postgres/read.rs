@@ -60,7 +60,7 @@ fn duration_ms_expr(start: &str, end: &str) -> String {
     )
 }
 
-fn bind_all(args: Vec<Arg>) -> Result<PgArguments> {
+pub(super) fn bind_all(args: Vec<Arg>) -> Result<PgArguments> {
     let mut a = PgArguments::default();
     for v in args {
         match v {
@@ -139,7 +139,11 @@ impl PgStore {
         metrics::metrics(self, &self.catalog, self.dialect(), f, now_us).await
     }
 
-    fn dialect(&self) -> Dialect<'_> {
+    pub(crate) fn catalog(&self) -> &crate::read::catalog::Catalog {
+        &self.catalog
+    }
+
+    pub(super) fn dialect(&self) -> Dialect<'_> {
         Dialect {
             flavor: Flavor::Postgres,
             traces: &self.tables.traces,

@@ -124,17 +124,17 @@ pub struct Chunk {
 /// a walk reads as much of the range, newest first, as holds about [`CHUNK_TRACES`] traces
 /// at the table's average density.
 pub(crate) fn chunk(since_us: i64, until_us: i64, known: &Known, span: Option<(i64, i64)>, shape: Shape) -> Chunk {
-    if let Shape::Drive(_) = shape {
+    let Some((first, last)) = span.filter(|_| shape == Shape::Walk) else {
+        // A driven shape reads the whole range at once; an empty table has nothing to read.
         return Chunk { from_us: since_us, to_us: until_us, shape };
-    }
-    let density = match span {
-        Some((first, last)) if last > first => known.total as f64 / (last - first) as f64,
-        _ => 0.0,
     };
-    let width = if density > 0.0 { (CHUNK_TRACES / density) as i64 } else { until_us - since_us };
+    // Only the part of the range that holds traces costs anything.
+    let (lo, hi) = (since_us.max(first), until_us.min(last.saturating_add(1)));
+    let density = known.total as f64 / (last - first).max(1) as f64;
+    let width = if density > 0.0 { (CHUNK_TRACES / density) as i64 } else { hi - lo };
     // Never less than a minute, so a dense burst still advances.
-    let from = (until_us - width.max(60_000_000)).max(since_us);
-    Chunk { from_us: from, to_us: until_us, shape }
+    let from = hi.saturating_sub(width.max(60_000_000));
+    Chunk { from_us: if from <= lo { since_us } else { from }, to_us: until_us, shape }
 }
 
 /// The filter of one chunk: the caller's filter narrowed to the chunk's time range.

@@ -106,7 +106,7 @@ fn page_cols() -> String {
     crate::read::TRACE_COLUMNS.map(|c| format!("CAST(page.{c} AS TEXT)")).join(", ")
 }
 
-fn bind_all(args: Vec<Arg>) -> Result<SqliteArguments> {
+pub(super) fn bind_all(args: Vec<Arg>) -> Result<SqliteArguments> {
     let mut a = SqliteArguments::default();
     for v in args {
         match v {
@@ -148,7 +148,11 @@ fn squote(s: &str) -> String {
 }
 
 impl SqliteStore {
-    fn dialect(&self) -> Dialect<'_> {
+    pub(crate) fn catalog(&self) -> &crate::read::catalog::Catalog {
+        &self.catalog
+    }
+
+    pub(super) fn dialect(&self) -> Dialect<'_> {
         Dialect {
             flavor: Flavor::Sqlite,
             traces: &self.tables.traces,

@@ -7,7 +7,10 @@ use tracedeck_model::SpanRow;
 use tracedeck_model::time::format_iso;
 
 use super::SqliteStore;
+use super::read::bind_all;
 use crate::batch::trace_upserts;
+use crate::prune::Deleter;
+use crate::read::{Dialect, Sql};
 use crate::{Result, StoreError};
 
 /// Rows per statement; SQLite allows 32,766 bound parameters.
@@ -120,5 +123,52 @@ impl SqliteStore {
             q.execute(&mut *tx).await.map_err(StoreError::query("insert spans"))?;
         }
         tx.commit().await.map_err(StoreError::query("commit a write"))
+    }
+}
+
+impl Deleter for SqliteStore {
+    fn tables(&self) -> Dialect<'_> {
+        self.dialect()
+    }
+
+    async fn exec_tx(&self, stmts: Vec<Sql>) -> Result<Vec<u64>> {
+        let pool = self.writer.as_ref().ok_or_else(|| StoreError::ReadOnly("SQLite store opened read-only".into()))?;
+        let mut tx = pool.begin().await.map_err(StoreError::query("begin a delete"))?;
+        let mut out = Vec::with_capacity(stmts.len());
+        for q in stmts {
+            let r = sqlx::query_with(AssertSqlSafe(q.text), bind_all(q.args)?)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("delete traces"))?;
+            out.push(r.rows_affected());
+        }
+        tx.commit().await.map_err(StoreError::query("commit a delete"))?;
+        Ok(out)
+    }
+
+    async fn strings(&self, q: Sql) -> Result<Vec<String>> {
+        let pool = self.writer.as_ref().ok_or_else(|| StoreError::ReadOnly("SQLite store opened read-only".into()))?;
+        sqlx::query_scalar_with(AssertSqlSafe(q.text), bind_all(q.args)?)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::query("choose traces to delete"))
+    }
+
+    async fn used_bytes(&self) -> Result<u64> {
+        let pool = self.writer.as_ref().unwrap_or(&self.reader);
+        // Pages in use: deleted rows free pages that later writes reuse (the file itself only
+        // shrinks with VACUUM).
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (p.page_count - f.freelist_count) * s.page_size \
+             FROM pragma_page_count() p, pragma_freelist_count() f, pragma_page_size() s",
+        )
+        .fetch_one(pool)
+        .await
+        .map_err(StoreError::query("measure the database"))?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn trace_count(&self) -> Result<u64> {
+        crate::read::catalog::Source::total(self).await
     }
 }
