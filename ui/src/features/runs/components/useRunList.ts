@@ -11,7 +11,7 @@ import type { ScanProgress, TraceSummary } from "../../../bindings";
 import { isCancelled, listTraces, subscribeLive } from "../../../lib/ipc";
 import { toTraceFilter, type RunFilters } from "../model/filters";
 import { appendPage, mergeFirstPage } from "../model/merge";
-import { shouldContinueScan, startBurst, type ScanBurst } from "../model/scan";
+import { scrollMayContinue, shouldContinueScan, startBurst, type ScanBurst } from "../model/scan";
 
 export const FIRST_PAGE = 50;
 export const NEXT_PAGE = 100;
@@ -19,7 +19,7 @@ const LIVE_INTERVAL_MS = 500;
 
 export type RunList = {
   rows: TraceSummary[];
-  /** More pages for infinite scroll (a progressive search continues through `searchFurther`). */
+  /** Infinite scroll may fetch the next page (see `scrollMayContinue`). */
   hasMore: boolean;
   loading: boolean;
   loadingMore: boolean;
@@ -45,6 +45,8 @@ export function useRunList(filters: RunFilters, anchor: React.RefObject<string |
   const [next, setNext] = useState<string | null>(null);
   const [scan, setScan] = useState<ScanProgress | null>(null);
   const [burst, setBurst] = useState<ScanBurst | null>(null);
+  /** The latest page held as many rows as asked (a scan stopped because it filled up). */
+  const [lastFull, setLastFull] = useState(false);
   const [loading, setLoading] = useState(true);
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -75,6 +77,7 @@ export function useRunList(filters: RunFilters, anchor: React.RefObject<string |
     setNext(null);
     setScan(null);
     setBurst(null);
+    setLastFull(false);
     setFresh(new Set());
     listTraces(toTraceFilter(filtersRef.current, started), { limit: FIRST_PAGE, cursor: null }, { signal: abort.signal })
       .then((page) => {
@@ -82,6 +85,7 @@ export function useRunList(filters: RunFilters, anchor: React.RefObject<string |
         setRows(page.traces);
         setNext(page.next_cursor);
         setScan(page.scan ?? null);
+        setLastFull(page.traces.length >= FIRST_PAGE);
         // The scan began with this request.
         if (page.scan != null) setBurst(startBurst(started, 0));
       })
@@ -112,6 +116,7 @@ export function useRunList(filters: RunFilters, anchor: React.RefObject<string |
         setRows((r) => appendPage(r, page.traces));
         setNext(page.next_cursor);
         setScan(page.scan ?? null);
+        setLastFull(page.traces.length >= NEXT_PAGE);
       })
       .catch((e: unknown) => {
         if (g === gen.current && !isCancelled(e)) setError(e);
@@ -193,7 +198,8 @@ export function useRunList(filters: RunFilters, anchor: React.RefObject<string |
 
   return {
     rows,
-    hasMore: next !== null && scan === null,
+    // After "Stop", scrolling must not start the scan again: only "Search further" does.
+    hasMore: scrollMayContinue({ scan, nextCursor: next }, lastFull) && burst?.stopped !== true,
     loading,
     loadingMore,
     error,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SCAN_BURST_MS, SCAN_TARGET_ROWS, scanLine, scanOpen, shouldContinueScan, startBurst, type ScanState } from "./scan";
+import { SCAN_BURST_MS, SCAN_TARGET_ROWS, scanLine, scanOpen, scrollMayContinue, shouldContinueScan, startBurst, type ScanState } from "./scan";
 
 const T = 1_000_000;
 const when = (us: number) => `t${us}`;
@@ -39,6 +39,20 @@ describe("progressive search: continuing", () => {
     expect(shouldContinueScan(open({ scan: null }), T)).toBe(false);
     expect(scanOpen(open())).toBe(true);
     expect(scanOpen(open({ scan: null }))).toBe(false);
+  });
+});
+
+describe("progressive search: infinite scroll", () => {
+  it("goes on in a plain list while there is a next page", () => {
+    expect(scrollMayContinue({ scan: null, nextCursor: "c" }, false)).toBe(true);
+    expect(scrollMayContinue({ scan: null, nextCursor: null }, true)).toBe(false);
+  });
+
+  it("goes on in a scan only after a full page, never past its end", () => {
+    expect(scrollMayContinue(open(), true)).toBe(true);
+    expect(scrollMayContinue(open(), false)).toBe(false);
+    expect(scrollMayContinue(open({ scan: { searched_back_to_us: 0, complete: true } }), true)).toBe(false);
+    expect(scrollMayContinue(open({ nextCursor: null }), true)).toBe(false);
   });
 });
 

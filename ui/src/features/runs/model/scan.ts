@@ -2,8 +2,8 @@
 //! a budgeted newest-first scan: a page may hold fewer rows than asked although older matches
 //! exist, and says how far back it looked (`TracePage.scan`). This module decides, purely,
 //! whether to fetch the next page without being asked (a "burst" of continuous scanning stops
-//! after SCAN_TARGET_ROWS new rows or SCAN_BURST_MS, then waits for "Search further") and
-//! what the line under the list says. Fetching and aborting are left to `useRunList`.
+//! after SCAN_TARGET_ROWS new rows or SCAN_BURST_MS, then waits for "Search further"), when
+//! infinite scroll may go on, and what the line under the list says. Fetching and aborting are left to `useRunList`.
 
 import type { ScanProgress } from "../../../bindings";
 
@@ -33,6 +33,17 @@ export type ScanState = {
 /** Whether the scan has more to look at. */
 export function scanOpen(s: Pick<ScanState, "scan" | "nextCursor">): boolean {
   return s.scan !== null && !s.scan.complete && s.nextCursor !== null;
+}
+
+/**
+ * May scrolling to the end of the list fetch the next page? A plain list: while there is one.
+ * A scan: only after a full page (matches are dense, the page stopped because it filled up);
+ * after a short one the budget ran out, and scrolling would scan on and on without finding
+ * rows to scroll to, so it waits for "Search further".
+ */
+export function scrollMayContinue(s: Pick<ScanState, "scan" | "nextCursor">, lastPageFull: boolean): boolean {
+  if (s.scan === null) return s.nextCursor !== null;
+  return scanOpen(s) && lastPageFull;
 }
 
 /** Fetch the next page of the scan now, without being asked? */
