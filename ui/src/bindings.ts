@@ -18,6 +18,8 @@ export const commands = {
 	 *  `next_until_us` while not complete).
 	 */
 	traceMetrics: (filter: TraceFilter, request: string | null) => typedError<Metrics, ApiError>(__TAURI_INVOKE("trace_metrics", { filter, request })),
+	/**  Deletes the chosen traces with their spans (refused on a read-only connection). */
+	deleteTraces: (traceIds: string[]) => typedError<DeletedCounts, ApiError>(__TAURI_INVOKE("delete_traces", { traceIds })),
 	/**  Cancels one request (a newer filter replaced it, its view closed). */
 	cancelRequest: (request: string) => __TAURI_INVOKE<void>("cancel_request", { request }),
 	/**
@@ -27,6 +29,9 @@ export const commands = {
 	abandonRequests: () => __TAURI_INVOKE<number>("abandon_requests"),
 	getPrices: () => __TAURI_INVOKE<PriceTable>("get_prices"),
 	setPrices: (table: PriceTable) => typedError<PriceTable, ApiError>(__TAURI_INVOKE("set_prices", { table })),
+	getRetention: () => typedError<RetentionStatus, ApiError>(__TAURI_INVOKE("get_retention")),
+	setRetention: (settings: RetentionSettings) => typedError<RetentionStatus, ApiError>(__TAURI_INVOKE("set_retention", { settings })),
+	runRetention: () => typedError<DeletedCounts, ApiError>(__TAURI_INVOKE("run_retention")),
 	listAgents: () => typedError<AgentInfo[], ApiError>(__TAURI_INVOKE("list_agents")),
 	startRun: (req: RunRequest) => typedError<RunStarted, ApiError>(__TAURI_INVOKE("start_run", { req })),
 	cancelRun: (runKey: string) => typedError<null, ApiError>(__TAURI_INVOKE("cancel_run", { runKey })),
@@ -159,6 +164,12 @@ export type DatabaseInfo = {
 	notes: string[],
 };
 
+/**  What a delete removed. */
+export type DeletedCounts = {
+	traces: number,
+	spans: number,
+};
+
 /**  Which SQL dialect a connection speaks. */
 export type Dialect = "sqlite" | "postgres" | "mysql";
 
@@ -186,6 +197,14 @@ export type HistoryEntry = {
 	ran_at: string,
 	elapsed_ms: number,
 	row_count: number | null,
+	error: string | null,
+};
+
+/**  The last run of the background task for a database. */
+export type LastRun = {
+	at: string,
+	deleted_traces: number,
+	deleted_spans: number,
 	error: string | null,
 };
 
@@ -301,6 +320,26 @@ export type RecordingStatus = {
 	rejected_spans: number,
 	database_reachable: boolean,
 	last_error: string | null,
+};
+
+/**  What the user sets. */
+export type RetentionSettings = {
+	/**  Keep traces that started within this many days; `None`: no age limit. */
+	keep_days: number | null,
+	/**  Keep the trace tables under this size (GB, 10^9 bytes); `None`: no size limit. */
+	max_gb: number | null,
+};
+
+/**  Retention of the active database, for the settings page and `tracedeck retention`. */
+export type RetentionStatus = {
+	/**  The database, without credentials. */
+	database: string,
+	settings: RetentionSettings,
+	/**  Why retention cannot run here (read-only, or not created by Tracedeck). */
+	refusal: string | null,
+	/**  Bytes the trace tables take now. */
+	used_bytes: number | null,
+	last_run: LastRun | null,
 };
 
 export type RunRequest = {

@@ -21,6 +21,7 @@ use crate::library::{QueryDraft, SavedQuery};
 use crate::live::{self, TracesChanged};
 use crate::prices::{self, PriceTable};
 use crate::requests::Requests;
+use crate::retention::{DeletedCounts, Retention, RetentionSettings, RetentionStatus};
 use crate::runs::{AgentInfo, RunRequest, RunStarted, RunUpdate, Runs};
 use crate::service::{self, Access};
 use tracedeck_model::console::{QueryPage, SchemaTable};
@@ -114,6 +115,7 @@ struct Inner {
     runs: Result<Arc<Runs>, String>,
     console: Console,
     requests: Requests,
+    retention: Retention,
 }
 
 /// Cheap to clone; share it between front ends.
@@ -177,13 +179,18 @@ impl App {
             runs,
             console: Console::default(),
             requests: Requests::default(),
+            retention: Retention::default(),
         }));
         let weak = Arc::downgrade(&app.0);
         tokio::spawn(async move {
-            loop {
+            for minute in 0u64.. {
                 tokio::time::sleep(Duration::from_secs(60)).await;
                 let Some(inner) = weak.upgrade() else { break };
                 inner.console.sweep().await;
+                // Retention every 10 minutes (the first pass one minute after start).
+                if minute % 10 == 0 {
+                    App(inner).retention_pass().await;
+                }
             }
         });
         Ok(app)
@@ -327,6 +334,52 @@ impl App {
             agent.cost_usd = (!costs.is_empty()).then(|| costs.iter().sum());
         }
         Ok(m)
+    }
+
+    /// Deletes the chosen traces (with their spans) from the active database.
+    pub async fn delete_traces(&self, trace_ids: &[String]) -> ApiResult<DeletedCounts> {
+        if trace_ids.is_empty() || trace_ids.len() > 10_000 {
+            return Err(ApiError::BadRequest("choose between 1 and 10,000 traces to delete".into()));
+        }
+        let ids = trace_ids.iter().map(|id| valid_id("trace", id)).collect::<ApiResult<Vec<_>>>()?;
+        Ok(self.active_store().delete_traces(&ids).await?.into())
+    }
+
+    /// Retention of the active database.
+    pub async fn retention(&self) -> ApiResult<RetentionStatus> {
+        self.0.retention.status(self.0.connections.settings(), &self.active_store()).await
+    }
+
+    /// Sets the active database's retention and applies it at once (in the background).
+    pub async fn set_retention(&self, settings: RetentionSettings) -> ApiResult<RetentionStatus> {
+        let store = self.active_store();
+        self.0.retention.set(self.0.connections.settings(), &store, settings).await?;
+        let app = self.clone();
+        tokio::spawn(async move {
+            let _ = app.0.retention.run(app.0.connections.settings(), &store).await;
+        });
+        self.retention().await
+    }
+
+    /// Applies the active database's retention now and says what it deleted.
+    pub async fn run_retention(&self) -> ApiResult<DeletedCounts> {
+        let store = self.active_store();
+        if let Some(why) = tracedeck_store::prune::retention_refusal(&store) {
+            return Err(ApiError::ReadOnly(why));
+        }
+        Ok(self.0.retention.run(self.0.connections.settings(), &store).await?.into())
+    }
+
+    /// The background pass: the app's own database and the active one, where they have a
+    /// policy. Failures are logged and shown in the status, never fatal.
+    async fn retention_pass(&self) {
+        let (local, active) = (self.0.local.clone(), self.active_store());
+        let stores = if local.config() == active.config() { vec![local] } else { vec![local, active] };
+        for store in stores {
+            if let Err(e) = self.0.retention.run(self.0.connections.settings(), &store).await {
+                tracing::warn!(target: "tracedeck", "retention of {} failed: {e}", store.config().describe());
+            }
+        }
     }
 
     pub async fn trace_stats(&self, by: StatsGroupBy, filter: &TraceFilter) -> ApiResult<Vec<StatRow>> {

@@ -16,6 +16,7 @@ pub mod paths;
 pub mod prices;
 pub mod render;
 pub mod requests;
+pub mod retention;
 pub mod runs;
 pub mod secrets;
 pub mod seed;

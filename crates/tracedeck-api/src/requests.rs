@@ -5,7 +5,7 @@
 //! page left) and "cancel everything of this window" (a reload, a closed window) into the
 //! same drop: the operation's future is raced against its token and dropped when it fires.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,8 +24,14 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct Requests {
     live: Mutex<HashMap<String, Entry>>,
+    /// Ids cancelled before their request arrived (the cancel overtook it), newest last:
+    /// such a request is refused as soon as it starts.
+    early: Mutex<VecDeque<String>>,
     next: AtomicU64,
 }
+
+/// Early cancels remembered at most.
+const EARLY: usize = 256;
 
 /// Removes a request from the registry when it ends, however it ends.
 struct Registered<'a> {
@@ -52,6 +58,13 @@ impl Requests {
     /// Runs `op` as request `id` of `owner` (a window); without an id it cannot be cancelled.
     pub async fn run<T>(&self, owner: &str, id: Option<&str>, op: impl Future<Output = ApiResult<T>>) -> ApiResult<T> {
         let Some(id) = id.map(str::trim).filter(|s| !s.is_empty()) else { return op.await };
+        {
+            let mut early = self.early.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(i) = early.iter().position(|e| e == id) {
+                early.remove(i);
+                return Err(ApiError::Cancelled("the request was cancelled".into()));
+            }
+        }
         let token = CancellationToken::new();
         let seq = self.next.fetch_add(1, Ordering::Relaxed);
         {
@@ -70,10 +83,18 @@ impl Requests {
         }
     }
 
-    /// Cancels request `id`; unknown (already finished) ids are ignored.
+    /// Cancels request `id`. An id not running yet may be on its way (the cancel can
+    /// overtake it): it is remembered, and refused when it arrives.
     pub fn cancel(&self, id: &str) {
-        if let Some(e) = self.lock().remove(id) {
-            e.token.cancel();
+        match self.lock().remove(id) {
+            Some(e) => e.token.cancel(),
+            None => {
+                let mut early = self.early.lock().unwrap_or_else(|p| p.into_inner());
+                if early.len() >= EARLY {
+                    early.pop_front();
+                }
+                early.push_back(id.to_owned());
+            }
         }
     }
 
@@ -155,6 +176,10 @@ mod tests {
         assert!(matches!(c.await.unwrap(), Err(ApiError::Cancelled(_))));
         r.cancel("c");
         assert!(c2.await.unwrap().is_err());
+        // A cancel that overtakes its request still cancels it.
+        r.cancel("late");
+        assert!(matches!(r.run("main", Some("late"), async { Ok(1) }).await, Err(ApiError::Cancelled(_))));
+        assert_eq!(r.run("main", Some("late"), async { Ok(2) }).await.unwrap(), 2, "only once");
         // Without an id an operation simply runs.
         assert_eq!(r.run("main", None, async { Ok(7) }).await.unwrap(), 7);
     }

@@ -6,6 +6,7 @@
 use tauri::{State, Window};
 use tracedeck_api::app::{App, AppStatus};
 use tracedeck_api::error::ApiError;
+use tracedeck_api::retention::DeletedCounts;
 use tracedeck_model::metrics::Metrics;
 use tracedeck_model::{PageRequest, Span, StatRow, StatsGroupBy, Suggestion, TraceDetail, TraceFilter, TracePage};
 
@@ -79,6 +80,13 @@ pub async fn trace_metrics(
     request: Option<String>,
 ) -> Result<Metrics, ApiError> {
     app.requests().run(window.label(), request.as_deref(), app.metrics(&filter)).await
+}
+
+/// Deletes the chosen traces with their spans (refused on a read-only connection).
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_traces(app: State<'_, App>, trace_ids: Vec<String>) -> Result<DeletedCounts, ApiError> {
+    app.delete_traces(&trace_ids).await
 }
 
 /// Cancels one request (a newer filter replaced it, its view closed).

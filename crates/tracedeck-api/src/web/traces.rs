@@ -4,13 +4,14 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use tracedeck_model::{PageRequest, StatsGroupBy, TraceFilter, TraceStatus};
 
 use super::Ctx;
 use crate::error::ApiError;
+use crate::retention::RetentionSettings;
 
 pub(super) fn routes() -> Router<Ctx> {
     Router::new()
@@ -20,6 +21,9 @@ pub(super) fn routes() -> Router<Ctx> {
         .route("/api/stats", get(stats))
         .route("/api/suggest", get(suggest))
         .route("/api/metrics", get(metrics))
+        .route("/api/traces/delete", post(delete_traces))
+        .route("/api/retention", get(retention).put(set_retention))
+        .route("/api/retention/run", post(run_retention))
 }
 
 /// Query string of the run list and stats routes.
@@ -117,4 +121,25 @@ async fn suggest(State(c): State<Ctx>, Query(q): Query<SuggestQuery>) -> Result<
 async fn metrics(State(c): State<Ctx>, Query(mut q): Query<ListQuery>) -> Result<impl IntoResponse, ApiError> {
     let filter = q.filter()?;
     Ok(Json(c.app.metrics(&filter).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct DeleteBody {
+    trace_ids: Vec<String>,
+}
+
+async fn delete_traces(State(c): State<Ctx>, Json(b): Json<DeleteBody>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.delete_traces(&b.trace_ids).await?))
+}
+
+async fn retention(State(c): State<Ctx>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.retention().await?))
+}
+
+async fn set_retention(State(c): State<Ctx>, Json(s): Json<RetentionSettings>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.set_retention(s).await?))
+}
+
+async fn run_retention(State(c): State<Ctx>) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(c.app.run_retention().await?))
 }
