@@ -5,6 +5,9 @@
 pub mod agno;
 pub mod backends;
 pub mod generate;
+/// The scale-database generator and meta file (`scale/`), shared with the `tracedeck-scale` binary.
+#[path = "../scale/mod.rs"]
+pub mod scale;
 
 use std::path::{Path, PathBuf};
 
