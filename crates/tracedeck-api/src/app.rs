@@ -321,18 +321,7 @@ impl App {
     pub async fn metrics(&self, filter: &TraceFilter) -> ApiResult<Metrics> {
         let now_us = tracedeck_model::time::now_ns() / 1000;
         let (mut m, spend) = self.active_store().metrics(filter, now_us).await?;
-        let prices = self.prices();
-        for model in &mut m.by_model {
-            model.cost_usd = prices.cost(&model.model, model.prompt_tokens, model.completion_tokens);
-        }
-        for agent in &mut m.by_agent {
-            let costs: Vec<f64> = spend
-                .iter()
-                .filter(|s| s.agent == agent.agent)
-                .filter_map(|s| prices.cost(&s.model, s.prompt, s.completion))
-                .collect();
-            agent.cost_usd = (!costs.is_empty()).then(|| costs.iter().sum());
-        }
+        self.prices().price_metrics(&mut m, &spend);
         Ok(m)
     }
 

@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use tracedeck_model::metrics::Metrics;
+use tracedeck_store::read::metrics::AgentModelTokens;
 
 use crate::error::{ApiError, ApiResult};
 
@@ -66,6 +68,22 @@ impl PriceTable {
     pub fn cost(&self, model: &str, prompt: i64, completion: i64) -> Option<f64> {
         self.price_of(model)
             .map(|p| (prompt.max(0) as f64 * p.input_per_mtok + completion.max(0) as f64 * p.output_per_mtok) / 1e6)
+    }
+
+    /// Fills the costs of a metrics answer: per model from its tokens, per agent from the
+    /// tokens it spent on each model.
+    pub fn price_metrics(&self, m: &mut Metrics, spend: &[AgentModelTokens]) {
+        for model in &mut m.by_model {
+            model.cost_usd = self.cost(&model.model, model.prompt_tokens, model.completion_tokens);
+        }
+        for agent in &mut m.by_agent {
+            let costs: Vec<f64> = spend
+                .iter()
+                .filter(|s| s.agent == agent.agent)
+                .filter_map(|s| self.cost(&s.model, s.prompt, s.completion))
+                .collect();
+            agent.cost_usd = (!costs.is_empty()).then(|| costs.iter().sum());
+        }
     }
 
     pub fn validate(&self) -> ApiResult<()> {

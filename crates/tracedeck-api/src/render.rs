@@ -34,7 +34,7 @@ pub fn duration(ms: f64) -> String {
     }
 }
 
-fn time_of(iso: &str) -> &str {
+pub fn time_of(iso: &str) -> &str {
     iso.get(..19).unwrap_or(iso)
 }
 
@@ -217,6 +217,75 @@ pub fn stats(rows: &[StatRow]) -> String {
             duration(r.avg_duration_ms),
             duration(r.max_duration_ms),
             r.last_seen.as_deref().map(time_of).unwrap_or("-")
+        );
+    }
+    out
+}
+
+/// `tracedeck metrics`: totals, latency percentiles, models, agents and tools.
+pub fn metrics(m: &tracedeck_model::metrics::Metrics) -> String {
+    let mut out = String::new();
+    let runs: u64 = m.series.iter().map(|b| b.runs).sum();
+    let errors: u64 = m.series.iter().map(|b| b.errors).sum();
+    let tokens: i64 = m.series.iter().map(|b| b.tokens).sum();
+    let q = |h: &tracedeck_model::metrics::Histogram, p: f64| h.quantile(p).map(duration).unwrap_or_else(|| "-".into());
+    let share = |e: u64, n: u64| if n == 0 { 0.0 } else { 100.0 * e as f64 / n as f64 };
+    let _ = writeln!(
+        out,
+        "{} runs, {} errors ({:.1}%), p50 {}, p95 {}, {} tokens",
+        runs,
+        errors,
+        share(errors, runs),
+        q(&m.latency, 0.5),
+        q(&m.latency, 0.95),
+        tokens
+    );
+    let cost = |c: Option<f64>| c.map(|c| format!("${c:.4}")).unwrap_or_else(|| "-".into());
+    let _ = writeln!(
+        out,
+        "\n{:<32}  {:>8}  {:>7}  {:>12}  {:>12}  {:>10}",
+        "MODEL", "CALLS", "ERRORS", "PROMPT", "COMPLETION", "COST"
+    );
+    for r in &m.by_model {
+        let _ = writeln!(
+            out,
+            "{:<32}  {:>8}  {:>7}  {:>12}  {:>12}  {:>10}",
+            safe(&r.model, 32),
+            r.calls,
+            r.errors,
+            r.prompt_tokens,
+            r.completion_tokens,
+            cost(r.cost_usd)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<32}  {:>8}  {:>7}  {:>10}  {:>10}  {:>10}  {:>10}",
+        "AGENT", "RUNS", "ERRORS", "P50", "P95", "TOKENS", "COST"
+    );
+    for r in &m.by_agent {
+        let _ = writeln!(
+            out,
+            "{:<32}  {:>8}  {:>7}  {:>10}  {:>10}  {:>10}  {:>10}",
+            safe(r.agent.as_deref().unwrap_or("(none)"), 32),
+            r.runs,
+            r.errors,
+            q(&r.latency, 0.5),
+            q(&r.latency, 0.95),
+            r.tokens,
+            cost(r.cost_usd)
+        );
+    }
+    let _ = writeln!(out, "\n{:<32}  {:>8}  {:>7}  {:>10}  {:>10}", "TOOL", "CALLS", "ERRORS", "P50", "P95");
+    for r in &m.tools {
+        let _ = writeln!(
+            out,
+            "{:<32}  {:>8}  {:>7}  {:>10}  {:>10}",
+            safe(&r.tool, 32),
+            r.calls,
+            r.errors,
+            q(&r.latency, 0.5),
+            q(&r.latency, 0.95)
         );
     }
     out

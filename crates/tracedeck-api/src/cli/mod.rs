@@ -9,6 +9,9 @@ use tracedeck_model::{PageRequest, StatsGroupBy, TraceFilter, TraceStatus};
 use crate::service::{self, Access};
 use crate::{demo, render, timespec};
 
+mod data;
+pub use data::RetentionCmd;
+
 #[derive(Debug, Parser)]
 #[command(name = "tracedeck", version, about = "Local-first traces for AI agents (Agno-compatible trace store)")]
 pub struct Cli {
@@ -84,6 +87,15 @@ pub enum Command {
     /// Saved queries (the built-in library and yours).
     #[command(subcommand)]
     Queries(QueriesCmd),
+    /// Runs over time, errors, latency, tokens and cost by model and agent, tools: read chunk
+    /// by chunk, newest first (the range covered so far is shown on stderr).
+    Metrics {
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// How much a database Tracedeck created keeps (days and/or size).
+    #[command(subcommand)]
+    Retention(RetentionCmd),
     /// Write synthetic traces (for trying the UI, tests and benchmarks).
     #[command(hide = true)]
     Seed {
@@ -120,6 +132,13 @@ pub enum TracesCmd {
         /// Continue after a previous page (printed at the end of a page).
         #[arg(long)]
         cursor: Option<String>,
+    },
+    /// Deletes traces (with their spans) from the database; refused when read-only.
+    Delete {
+        trace_ids: Vec<String>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
     },
     /// Totals grouped by user, session, agent, model or span name.
     Stats {
@@ -398,6 +417,26 @@ pub async fn run(cli: Cli) -> Result<()> {
             } else {
                 print!("{}", render::report(&report))
             }
+            store.close().await;
+        }
+        Command::Traces(TracesCmd::Delete { trace_ids, yes }) => {
+            let store = open_target(conn, db.as_deref(), Access::Read).await?;
+            data::delete(&store, &trace_ids, yes, json).await?;
+            store.close().await;
+        }
+        Command::Metrics { filter } => {
+            let store = open_target(conn, db.as_deref(), Access::Read).await?;
+            let mut f = filter.into_filter();
+            // Without a range: the last 24 hours, as the Metrics page opens.
+            if f.since_us.is_none() && f.until_us.is_none() {
+                f.since_us = Some(tracedeck_model::time::now_ns() / 1000 - 86_400_000_000);
+            }
+            data::metrics(&store, f, json).await?;
+            store.close().await;
+        }
+        Command::Retention(cmd) => {
+            let store = open_target(conn, db.as_deref(), Access::Read).await?;
+            data::retention(&store, cmd, json).await?;
             store.close().await;
         }
         Command::Connections(cmd) => connections_cmd(cmd, cli.read_only, json).await?,
