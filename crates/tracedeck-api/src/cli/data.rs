@@ -67,7 +67,11 @@ pub async fn metrics(store: &Store, filter: TraceFilter, json: bool) -> Result<(
     if progress {
         eprintln!("\rscanned in {:.1} s{}", started.elapsed().as_secs_f64(), " ".repeat(40));
     }
-    if json { print_json(&merged) } else { Ok(print!("{}", render::metrics(&merged))) }
+    if json {
+        return print_json(&merged);
+    }
+    print!("{}", render::metrics(&merged));
+    Ok(())
 }
 
 pub async fn delete(store: &Store, ids: &[String], yes: bool, json: bool) -> Result<()> {
