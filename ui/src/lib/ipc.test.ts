@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { TraceFilter } from "../bindings";
-import { ApiFailure, filterQuery, getTrace, listTraces, setPrices, toApiError } from "./ipc";
+import { ApiFailure, deleteTraces, filterQuery, getRetention, getTrace, listTraces, runRetention, setPrices, setRetention, toApiError, traceMetrics } from "./ipc";
 
 const NONE: TraceFilter = { user_id: null, session_id: null, agent_id: null, team_id: null, workflow_id: null, run_id: null, status: null, search: null, since_us: null, until_us: null };
 
@@ -25,6 +25,22 @@ describe("ipc over HTTP", () => {
     expect(f).toHaveBeenCalledWith("/api/traces?agent=demo&limit=10&cursor=c%7E1", expect.objectContaining({ method: "GET" }));
     respond(200, JSON.stringify({ currency: "USD", models: [] }));
     await setPrices({ currency: "USD", models: [] });
+  });
+
+  it("calls the metrics, delete and retention routes", async () => {
+    const f = respond(200, JSON.stringify({ complete: true }));
+    await traceMetrics({ ...NONE, agent_id: "a", since_us: 10, until_us: 20 });
+    expect(f).toHaveBeenLastCalledWith("/api/metrics?agent=a&since_us=10&until_us=20", expect.objectContaining({ method: "GET" }));
+    await deleteTraces(["ab", "cd"]);
+    expect(f).toHaveBeenLastCalledWith("/api/traces/delete", expect.objectContaining({ method: "POST", body: JSON.stringify({ trace_ids: ["ab", "cd"] }) }));
+    await getRetention();
+    expect(f).toHaveBeenLastCalledWith("/api/retention", expect.objectContaining({ method: "GET" }));
+    await setRetention({ keep_days: 30, max_gb: null });
+    expect(f).toHaveBeenLastCalledWith("/api/retention", expect.objectContaining({ method: "PUT", body: JSON.stringify({ keep_days: 30, max_gb: null }) }));
+    await runRetention();
+    expect(f).toHaveBeenLastCalledWith("/api/retention/run", expect.objectContaining({ method: "POST" }));
+    respond(403, JSON.stringify({ type: "ReadOnly", data: "refusing to delete traces" }));
+    await expect(deleteTraces(["ab"])).rejects.toMatchObject({ type: "ReadOnly" });
   });
 
   it("throws the backend's typed error", async () => {

@@ -5,7 +5,7 @@
 //! Components import from here, never from `bindings.ts` values or `fetch` directly. The two
 //! transports live beside it (`httpTransport.ts`, `tauriTransport.ts`) and are used only here.
 //!
-//! Reads the UI may abandon (run list pages, a trace, suggestions, statistics) take
+//! Reads the UI may abandon (run list pages, a trace, suggestions, statistics, metrics) take
 //! `{ signal }`: aborting it cancels the request in the backend, which stops its SQL
 //! statement, and rejects the call with a `Cancelled` failure that callers ignore.
 
@@ -14,8 +14,12 @@ import {
   events,
   type AgentInfo,
   type AppStatus,
+  type DeletedCounts,
+  type Metrics,
   type PageRequest,
   type PriceTable,
+  type RetentionSettings,
+  type RetentionStatus,
   type RunRequest,
   type RunStarted,
   type RunUpdate,
@@ -103,6 +107,36 @@ export function suggest(field: SuggestField, prefix: string, opts: ReadOptions =
   if (isTauri()) return cancellable((id) => commands.suggest(field, prefix, id), opts.signal);
   const q = new URLSearchParams({ field, prefix });
   return http("GET", `/api/suggest?${q.toString()}`, undefined, opts.signal);
+}
+
+/**
+ * One chunk of metrics for the run list's filters (send explicit `since_us`/`until_us`): the
+ * newest part of the range the server could read in its budget. While `complete` is false,
+ * ask again with `until_us = next_until_us` and merge (`features/metrics/model/merge`).
+ */
+export function traceMetrics(filter: TraceFilter, opts: ReadOptions = {}): Promise<Metrics> {
+  if (isTauri()) return cancellable((id) => commands.traceMetrics(filter, id), opts.signal);
+  return http("GET", `/api/metrics${filterQuery(filter)}`, undefined, opts.signal);
+}
+
+/** Deletes the chosen traces with their spans (refused with `ReadOnly` on read-only connections). */
+export function deleteTraces(traceIds: string[]): Promise<DeletedCounts> {
+  return isTauri() ? unwrap(commands.deleteTraces(traceIds)) : http("POST", "/api/traces/delete", { trace_ids: traceIds });
+}
+
+/** Retention of the active database: its settings, size, last run, or why it cannot run. */
+export function getRetention(): Promise<RetentionStatus> {
+  return isTauri() ? unwrap(commands.getRetention()) : http("GET", "/api/retention");
+}
+
+/** Saves the active database's retention (the backend applies it at once, in the background). */
+export function setRetention(settings: RetentionSettings): Promise<RetentionStatus> {
+  return isTauri() ? unwrap(commands.setRetention(settings)) : http("PUT", "/api/retention", settings);
+}
+
+/** Applies the active database's retention now; resolves with what it deleted. */
+export function runRetention(): Promise<DeletedCounts> {
+  return isTauri() ? unwrap(commands.runRetention()) : http("POST", "/api/retention/run");
 }
 
 export function getPrices(): Promise<PriceTable> {
