@@ -11,7 +11,9 @@ export const RANGE_PRESETS = [
   { id: "30d", label: "Last 30 days", ms: 30 * 86_400_000 },
 ] as const;
 
-export type RangeId = "" | (typeof RANGE_PRESETS)[number]["id"] | "custom";
+/** `""`: the page's default (all time on Runs, the last 24 hours on Metrics); `"all"`: all
+ *  time where that is not the default. */
+export type RangeId = "" | "all" | (typeof RANGE_PRESETS)[number]["id"] | "custom";
 
 export type RunFilters = {
   user: string;
@@ -51,7 +53,7 @@ const PARAM: Record<keyof RunFilters, string> = {
 };
 
 function isRange(v: string): v is RangeId {
-  return v === "" || v === "custom" || RANGE_PRESETS.some((p) => p.id === v);
+  return v === "" || v === "all" || v === "custom" || RANGE_PRESETS.some((p) => p.id === v);
 }
 
 export function filtersFromParams(q: URLSearchParams): RunFilters {
@@ -94,7 +96,8 @@ function localToUs(v: string): number | null {
 
 const blank = (s: string) => (s.trim() === "" ? null : s.trim());
 
-/** The backend filter; presets are relative to `nowMs` (re-evaluated on every fetch). */
+/** The backend filter; presets are relative to `nowMs` (re-evaluated on every fetch). `""`
+ *  and `"all"` set no time bound. */
 export function toTraceFilter(f: RunFilters, nowMs: number): TraceFilter {
   let since: number | null = null;
   let until: number | null = null;
