@@ -12,7 +12,7 @@ FEATURES := --features tracedeck-app/custom-protocol
 TRACEDECK_DRIVER := $(TARGET)/tools/bin/tauri-driver
 DEB_DIR := $(TARGET)/release/bundle/deb
 
-.PHONY: help setup services agno-venv ui-deps ui build app run serve test test-rust test-ui test-keyring e2e desktop-smoke test-package package lint bench bindings clean
+.PHONY: help setup services agno-venv ui-deps ui build app run serve test test-rust test-ui test-keyring e2e desktop-smoke test-package package lint bench bench-scale bindings clean
 
 help:
 	@echo "make run      - build and open Tracedeck (desktop window; web UI when there is no display)"
@@ -95,6 +95,11 @@ test: test-ui test-rust test-keyring e2e desktop-smoke lint test-package
 
 bench: setup services ui
 	TRACEDECK_AGNO_PYTHON="$$(scripts/agno-venv.sh)" scripts/bench.sh
+
+# Builds the 1M-trace Agno-schema databases once per backend (cached under target/bench-data
+# and the servers' tracedeck_scale databases), then benchmarks them next to Agno's reader.
+bench-scale: setup services
+	TRACEDECK_AGNO_PYTHON="$$(scripts/agno-venv.sh)" scripts/bench-scale.sh
 
 bindings:
 	TRACEDECK_WRITE_BINDINGS=1 $(CARGO) test -p tracedeck-app --test bindings $(FEATURES)
