@@ -49,6 +49,8 @@ raise_mysql_buffers() {
   if [ "$(my_var innodb_buffer_pool_size)" -lt "$want" ]; then
     mysql_cli -h127.0.0.1 -P3306 -uroot -e "SET GLOBAL innodb_buffer_pool_size = $want"
     echo "mysql: SET GLOBAL innodb_buffer_pool_size = 4 GiB for this benchmark session (now $(my_var innodb_buffer_pool_size))"
+  else
+    echo "mysql: innodb_buffer_pool_size is $(my_var innodb_buffer_pool_size) already"
   fi
 }
 
