@@ -1,6 +1,6 @@
 //! The run list's data: the first keyset page for the current filters, further pages on
-//! demand (infinite scroll), and live refreshes of the first page, merged by trace id at most
-//! every ~500 ms while agents write spans. A page that comes from a budgeted scan (a text
+//! demand (infinite scroll), and live refreshes of the first page, merged by trace id while
+//! agents write spans (how often, and not while a search's scan pages: `model/live`). A page that comes from a budgeted scan (a text
 //! search without a search index) switches the list to progressive search: further pages are
 //! fetched while `model/scan` says so, then on "Search further", and "Stop" aborts one.
 //! Every request is abandoned (its statement stopped) once its answer has no use: new
@@ -10,12 +10,12 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { ScanProgress, TraceSummary } from "../../../bindings";
 import { isCancelled, listTraces, subscribeLive } from "../../../lib/ipc";
 import { toTraceFilter, type RunFilters } from "../model/filters";
+import { liveStep } from "../model/live";
 import { appendPage, mergeFirstPage } from "../model/merge";
 import { scrollMayContinue, shouldContinueScan, startBurst, type ScanBurst } from "../model/scan";
 
 export const FIRST_PAGE = 50;
 export const NEXT_PAGE = 100;
-const LIVE_INTERVAL_MS = 500;
 
 export type RunList = {
   rows: TraceSummary[];
@@ -64,6 +64,11 @@ export function useRunList(filters: RunFilters, anchor: React.RefObject<string |
   const more = useRef<AbortController | null>(null);
   /** The live refresh in flight. */
   const live = useRef<AbortController | null>(null);
+  /** The first page is on its way. */
+  const firstInFlight = useRef(false);
+  /** A live refresh waits for the list's own page to arrive (`liveStep` said "later"). */
+  const liveWaiting = useRef(false);
+  const scheduleLive = useRef<(() => void) | null>(null);
   const key = JSON.stringify(filters);
 
   useEffect(() => {
@@ -79,6 +84,7 @@ export function useRunList(filters: RunFilters, anchor: React.RefObject<string |
     setBurst(null);
     setLastFull(false);
     setFresh(new Set());
+    firstInFlight.current = true;
     listTraces(toTraceFilter(filtersRef.current, started), { limit: FIRST_PAGE, cursor: null }, { signal: abort.signal })
       .then((page) => {
         if (g !== gen.current) return;
@@ -93,9 +99,12 @@ export function useRunList(filters: RunFilters, anchor: React.RefObject<string |
         if (g === gen.current && !isCancelled(e)) setError(e);
       })
       .finally(() => {
-        if (g === gen.current) setLoading(false);
+        if (g !== gen.current) return;
+        firstInFlight.current = false;
+        setLoading(false);
       });
     return () => {
+      firstInFlight.current = false;
       // New filters, a reload or unmount: nothing waits for these answers any more.
       abort.abort();
       more.current?.abort();
@@ -144,16 +153,20 @@ export function useRunList(filters: RunFilters, anchor: React.RefObject<string |
     more.current?.abort();
   }, []);
 
-  // Live: coalesce notices; refresh the first page at most every LIVE_INTERVAL_MS.
+  // Live: coalesce notices; refresh the first page when `liveStep` allows it.
   useEffect(() => {
     let timer: number | null = null;
     let last = 0;
     let inFlight = false;
-    let again = false;
     const refresh = () => {
       timer = null;
-      if (inFlight) {
-        again = true;
+      const step = liveStep({ filters: filtersRef.current, refreshing: inFlight, paging: firstInFlight.current || more.current !== null, lastMs: last }, Date.now());
+      if (step.kind === "later") {
+        liveWaiting.current = true;
+        return;
+      }
+      if (step.kind === "wait") {
+        timer = window.setTimeout(refresh, step.ms);
         return;
       }
       inFlight = true;
@@ -178,23 +191,33 @@ export function useRunList(filters: RunFilters, anchor: React.RefObject<string |
         .finally(() => {
           if (live.current === abort) live.current = null;
           inFlight = false;
-          if (again && !abort.signal.aborted) {
-            again = false;
+          if (liveWaiting.current && !abort.signal.aborted) {
+            liveWaiting.current = false;
             schedule();
           }
         });
     };
     const schedule = () => {
       if (timer !== null) return;
-      timer = window.setTimeout(refresh, Math.max(0, LIVE_INTERVAL_MS - (Date.now() - last)));
+      timer = window.setTimeout(refresh, 0);
     };
+    scheduleLive.current = schedule;
     const unsubscribe = subscribeLive(schedule);
     return () => {
       unsubscribe();
+      scheduleLive.current = null;
+      liveWaiting.current = false;
       if (timer !== null) window.clearTimeout(timer);
       live.current?.abort();
     };
   }, [anchor]);
+
+  // A refresh that waited for the list's own page goes once that page has arrived.
+  useEffect(() => {
+    if (loading || loadingMore || !liveWaiting.current) return;
+    liveWaiting.current = false;
+    scheduleLive.current?.();
+  }, [loading, loadingMore]);
 
   return {
     rows,
