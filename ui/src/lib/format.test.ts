@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clip, formatCost, formatDayTime, formatDuration, formatDurationDelta, formatOffset, formatStart, formatTokens } from "./format";
+import { clip, formatBytes, formatCost, formatDayTime, formatDuration, formatDurationDelta, formatOffset, formatStart, formatTokens } from "./format";
 
 describe("format", () => {
   it("durations", () => {
@@ -36,5 +36,18 @@ describe("format", () => {
     expect(formatDayTime(0)).toBe("–");
     expect(clip("abcdef", 3)).toBe("abc…");
     expect(clip("ab", 3)).toBe("ab");
+  });
+
+  it("formats sizes in decimal units", () => {
+    expect([formatBytes(0), formatBytes(999), formatBytes(2_097_152), formatBytes(15_300_000), formatBytes(5e9), formatBytes(123_456_789_012), formatBytes(null), formatBytes(-1)]).toEqual([
+      "0 B",
+      "999 B",
+      "2.1 MB",
+      "15.3 MB",
+      "5 GB",
+      "123 GB",
+      "–",
+      "–",
+    ]);
   });
 });

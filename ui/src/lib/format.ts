@@ -94,3 +94,17 @@ export function clip(s: string, max: number): string {
   const chars = Array.from(s.slice(0, max + 1));
   return `${chars.slice(0, max).join("")}…`;
 }
+
+/** Decimal units, as the retention limit's GB (10^9 bytes): 2_097_152 -> "2.1 MB". */
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n) || n < 0) return "–";
+  if (n < 1000) return `${Math.round(n)} B`;
+  const units = ["kB", "MB", "GB", "TB", "PB"];
+  let v = n;
+  let u = -1;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${trim(v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0))} ${units[u] ?? ""}`;
+}

@@ -1,5 +1,6 @@
-//! The local price table used for LLM costs: edit per-model prices (per million tokens;
-//! `prefix*` matches model names starting with the prefix) and save them to the config dir.
+//! The Settings page's price table used for LLM costs: edit per-model prices (per million
+//! tokens; `prefix*` matches model names starting with the prefix) and save them to the
+//! config dir.
 
 import { useEffect, useState } from "react";
 import type { ModelPrice, PriceTable } from "../../../bindings";
@@ -26,7 +27,7 @@ function parse(rows: Draft[]): ModelPrice[] | string {
   return out;
 }
 
-export function PricesPage() {
+export function PricesSection() {
   const { prices, savePrices, status } = useAppData();
   const [rows, setRows] = useState<Draft[]>([]);
   const [currency, setCurrency] = useState("USD");
@@ -56,8 +57,8 @@ export function PricesPage() {
   };
 
   return (
-    <div className="page prices">
-      <h2 style={{ marginTop: 0 }}>Model prices</h2>
+    <section className="prices" aria-labelledby="prices-title">
+      <h2 id="prices-title">Model prices</h2>
       <p className="muted">
         Used to show the cost of LLM calls. Prices are per million tokens; a name ending in <code>*</code> matches every model starting with it, an exact name wins over a prefix. Stored locally
         {status !== null ? ` in ${status.config_dir}` : ""}; nothing is fetched.
@@ -111,6 +112,6 @@ export function PricesPage() {
         </button>
         {saved && <span className="ok-text">Saved.</span>}
       </div>
-    </div>
+    </section>
   );
 }
