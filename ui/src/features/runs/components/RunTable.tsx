@@ -90,7 +90,7 @@ export function RunTable({ rows, hasMore, loadingMore, showCount, fresh, shift, 
                 }}
               >
                 <span role="cell">
-                  <input type="checkbox" aria-label={`Select ${t.name} for compare`} checked={selected.has(t.trace_id)} onChange={() => onToggleSelect(t.trace_id)} />
+                  <input type="checkbox" aria-label={`Select ${t.name}`} checked={selected.has(t.trace_id)} onChange={() => onToggleSelect(t.trace_id)} />
                 </span>
                 <span role="cell">
                   <span className={`status ${t.status}`}>{t.status}</span>
