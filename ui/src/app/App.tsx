@@ -10,25 +10,30 @@ import { ComparePage } from "../features/compare/components/ComparePage";
 import { ConnectionSwitcher, EnvBadge, ReadOnlyBadge } from "../features/connections/components/ConnectionBadge";
 import { ConnectionsPage } from "../features/connections/components/ConnectionsPage";
 import { PasswordPrompt } from "../features/connections/components/PasswordPrompt";
-import { PricesPage } from "../features/prices/components/PricesPage";
+import { SettingsPage } from "../features/settings/components/SettingsPage";
 import { RunsPage } from "../features/runs/components/RunsPage";
 import { TracePage } from "../features/traces/components/TracePage";
 import { errorMessage } from "../lib/ui/widgets";
 import { AppDataProvider, useAppData, type ThemeChoice } from "./appData";
 import { ConnectionsProvider, useConnections } from "./connections";
+import { EMPTY_FILTERS } from "../features/runs/model/filters";
+import { METRICS_DEFAULT_RANGE } from "../features/metrics/model/links";
 import { HOME, type Route } from "./route";
 import { Link, RouterProvider, useRouter } from "./router";
 
 // The console brings CodeMirror: loaded when first opened, not with the run list.
 const ConsolePage = lazy(() => import("../features/console/components/ConsolePage").then((m) => ({ default: m.ConsolePage })));
+// The metrics charts and tables: loaded when the page is first opened.
+const MetricsPage = lazy(() => import("../features/metrics/components/MetricsPage").then((m) => ({ default: m.MetricsPage })));
 
 const NAV: { label: string; to: Route; pages: Route["page"][] }[] = [
   { label: "Runs", to: HOME, pages: ["runs", "trace"] },
+  { label: "Metrics", to: { page: "metrics", filters: { ...EMPTY_FILTERS, range: METRICS_DEFAULT_RANGE } }, pages: ["metrics"] },
   { label: "Agents", to: { page: "agents", agent: null }, pages: ["agents"] },
   { label: "Compare", to: { page: "compare", a: null, b: null }, pages: ["compare"] },
   { label: "SQL", to: { page: "console" }, pages: ["console"] },
   { label: "Connections", to: { page: "connections" }, pages: ["connections"] },
-  { label: "Prices", to: { page: "prices" }, pages: ["prices"] },
+  { label: "Settings", to: { page: "settings" }, pages: ["settings"] },
 ];
 
 function TopBar() {
@@ -119,8 +124,14 @@ function Page() {
       return <AgentsPage agent={route.agent} />;
     case "compare":
       return <ComparePage a={route.a} b={route.b} />;
-    case "prices":
-      return <PricesPage />;
+    case "metrics":
+      return (
+        <Suspense fallback={<div className="placeholder">Loading metrics…</div>}>
+          <MetricsPage filters={route.filters} />
+        </Suspense>
+      );
+    case "settings":
+      return <SettingsPage />;
     case "console":
       return (
         <Suspense fallback={<div className="placeholder">Loading the SQL console…</div>}>

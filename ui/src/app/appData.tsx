@@ -1,5 +1,5 @@
 //! App-wide data every page may need: the backend status (polled for the status bar), the
-//! price table (loaded once, saved from the Prices page), the live-connection state and the
+//! price table (loaded once, saved from the Settings page), the live-connection state and the
 //! theme choice. Components read it with `useAppData()`.
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";

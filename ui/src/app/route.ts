@@ -1,15 +1,20 @@
 //! The app's routes as data, to and from the URL hash (`#/runs?user=alice`,
-//! `#/trace/<id>?span=<id>`, `#/sql`, `#/connections`, …). Hash routing works the same in the
-//! Tauri webview and in web mode, and every screen state worth going back to lives in the URL.
+//! `#/metrics?range=7d&agent=a`, `#/trace/<id>?span=<id>`, `#/sql`, `#/settings`, …). Hash
+//! routing works the same in the Tauri webview and in web mode, and every screen state worth
+//! going back to lives in the URL.
 
+import { metricsFilters, runsFromMetrics } from "../features/metrics/model/links";
 import { EMPTY_FILTERS, filtersFromParams, filtersToParams, type RunFilters } from "../features/runs/model/filters";
 
 export type Route =
   | { page: "runs"; filters: RunFilters }
+  /** The run list's filters; no range is the last 24 hours (see `metrics/model/links`). */
+  | { page: "metrics"; filters: RunFilters }
   | { page: "trace"; traceId: string; spanId: string | null }
   | { page: "agents"; agent: string | null }
   | { page: "compare"; a: string | null; b: string | null }
-  | { page: "prices" }
+  /** Prices and retention (`#/prices` still opens it). */
+  | { page: "settings" }
   | { page: "console" }
   | { page: "connections" };
 
@@ -36,7 +41,9 @@ export function parseRoute(hash: string): Route {
   switch (head) {
     case "":
     case "runs":
-      return { page: "runs", filters: filtersFromParams(q) };
+      return { page: "runs", filters: runsFromMetrics(filtersFromParams(q)) };
+    case "metrics":
+      return { page: "metrics", filters: metricsFilters(filtersFromParams(q)) };
     case "trace": {
       const traceId = id(rest);
       return traceId === null ? HOME : { page: "trace", traceId, spanId: id(q.get("span")) };
@@ -46,7 +53,8 @@ export function parseRoute(hash: string): Route {
     case "compare":
       return { page: "compare", a: id(q.get("a")), b: id(q.get("b")) };
     case "prices":
-      return { page: "prices" };
+    case "settings":
+      return { page: "settings" };
     case "sql":
       return { page: "console" };
     case "connections":
@@ -65,6 +73,8 @@ export function formatRoute(r: Route): string {
   switch (r.page) {
     case "runs":
       return withQuery("/runs", filtersToParams(r.filters));
+    case "metrics":
+      return withQuery("/metrics", filtersToParams(r.filters));
     case "trace": {
       const q = new URLSearchParams();
       if (r.spanId !== null) q.set("span", r.spanId);
@@ -81,8 +91,8 @@ export function formatRoute(r: Route): string {
       if (r.b !== null) q.set("b", r.b);
       return withQuery("/compare", q);
     }
-    case "prices":
-      return "#/prices";
+    case "settings":
+      return "#/settings";
     case "console":
       return "#/sql";
     case "connections":

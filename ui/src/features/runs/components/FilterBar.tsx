@@ -1,14 +1,24 @@
 //! The run list's filter bar. Every filter is written to the URL (text fields debounced and
 //! replacing the history entry, pickers pushing one) so back/forward restore the list. The
 //! user, session, agent and team fields suggest values (`model/suggestions`) in their
-//! datalists, fetched only for the field being edited.
+//! datalists, fetched only for the field being edited. The Metrics page uses the same bar
+//! with its own default range (`allTimeValue`, `clearTo`).
 
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { suggest } from "../../../lib/ipc";
-import { EMPTY_FILTERS, hasFilters, RANGE_PRESETS, type RangeId, type RunFilters } from "../model/filters";
+import { EMPTY_FILTERS, RANGE_PRESETS, sameFilters, type RangeId, type RunFilters } from "../model/filters";
 import { SuggestionLoader, type SuggestFieldKey } from "../model/suggestions";
 
-type Props = { filters: RunFilters; onChange: (f: RunFilters, opts: { replace: boolean }) => void };
+type Props = {
+  filters: RunFilters;
+  onChange: (f: RunFilters, opts: { replace: boolean }) => void;
+  /** The range value that means "All time" (`""` where all time is the default). */
+  allTimeValue?: RangeId;
+  /** What "Clear filters" goes back to (and when it is offered). */
+  clearTo?: RunFilters;
+  /** Shown at the end of the bar (e.g. the link to the same runs' metrics). */
+  actions?: ReactNode;
+};
 
 const TEXT_FIELDS = [
   { key: "user", label: "User", list: "dl-users" },
@@ -34,7 +44,7 @@ function useSuggestions(): { values: Partial<Record<SuggestFieldKey, string[]>>;
   return { values, loader };
 }
 
-export function FilterBar({ filters, onChange }: Props) {
+export function FilterBar({ filters, onChange, allTimeValue = "", clearTo = EMPTY_FILTERS, actions }: Props) {
   const [draft, setDraft] = useState(filters);
   const committed = useRef(filters);
   const suggestions = useSuggestions();
@@ -104,7 +114,7 @@ export function FilterBar({ filters, onChange }: Props) {
       <label className="field">
         Time range
         <select className="input" value={draft.range} onChange={(e) => commitNow({ ...draft, range: e.target.value as RangeId })}>
-          <option value="">All time</option>
+          <option value={allTimeValue}>All time</option>
           {RANGE_PRESETS.map((p) => (
             <option key={p.id} value={p.id}>
               {p.label}
@@ -125,11 +135,12 @@ export function FilterBar({ filters, onChange }: Props) {
           </label>
         </>
       )}
-      {hasFilters(draft) && (
-        <button type="button" className="btn" onClick={() => commitNow(EMPTY_FILTERS)}>
+      {!sameFilters(draft, clearTo) && (
+        <button type="button" className="btn" onClick={() => commitNow(clearTo)}>
           Clear filters
         </button>
       )}
+      {actions !== undefined && <span className="filters-actions">{actions}</span>}
       {TEXT_FIELDS.map((f) => (
         <datalist id={f.list} key={f.list}>
           {(suggestions.values[f.key] ?? []).map((v) => (

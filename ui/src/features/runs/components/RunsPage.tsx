@@ -1,16 +1,21 @@
-//! The run list page: filters (in the URL), the live, infinitely scrolling list (or, for a
-//! budgeted text search, the progressive search's line under it), selection of two runs to
-//! compare, and the first-run empty state.
+//! The run list page: filters (in the URL) with a link to the same runs' metrics, the live,
+//! infinitely scrolling list (or, for a budgeted text search, the progressive search's line
+//! under it), the selection (two runs to compare, any number to delete after a confirmation;
+//! not on a read-only connection), and the first-run empty state.
 
 import { useCallback, useRef, useState } from "react";
+import type { DeletedCounts } from "../../../bindings";
 import { useAppData } from "../../../app/appData";
 import { Link, useRouter } from "../../../app/router";
 import { isTauri } from "../../../lib/ipc";
 import { markOpenTrace } from "../../../lib/perf";
 import { ErrorBox } from "../../../lib/ui/widgets";
+import { metricsFromRuns } from "../../metrics/model/links";
 import { hasFilters, type RunFilters } from "../model/filters";
 import { scanOpen } from "../model/scan";
 import { rememberRunFilters } from "../model/lastFilters";
+import { runsCount, selectionBar, toggleSelected } from "../model/selection";
+import { DeleteRunsDialog } from "./DeleteRunsDialog";
 import { FilterBar } from "./FilterBar";
 import { RunTable } from "./RunTable";
 import { ScanStatus } from "./ScanStatus";
@@ -55,6 +60,7 @@ function EmptyState() {
 
 export function RunsPage({ filters }: { filters: RunFilters }) {
   const { navigate } = useRouter();
+  const { status } = useAppData();
   rememberRunFilters(filters);
   const anchor = useRef<string | null>(null);
   const list = useRunList(filters, anchor);
@@ -68,35 +74,70 @@ export function RunsPage({ filters }: { filters: RunFilters }) {
     },
     [navigate],
   );
-  const toggle = (id: string) =>
-    setSelected((s) => {
-      const n = new Set(s);
-      if (n.has(id)) n.delete(id);
-      else {
-        if (n.size >= 2) n.delete([...n][0]!);
-        n.add(id);
-      }
-      return n;
-    });
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [deleted, setDeleted] = useState<DeletedCounts | null>(null);
+  const toggle = (id: string) => setSelected((s) => toggleSelected(s, id));
   const pair = [...selected];
+  const readOnly = status?.database.read_only ?? false;
+  const bar = selectionBar(selected.size, readOnly);
+  const onDeleted = (c: DeletedCounts) => {
+    setConfirmDelete(false);
+    setSelected(new Set());
+    setDeleted(c);
+    list.reload();
+  };
   const scanState = { scan: list.scan, nextCursor: list.nextCursor, rows: list.rows.length, burst: list.burst, fetching: list.loadingMore };
   // No rows yet is not "no match" while older runs are left to search.
   const nothing = !list.loading && list.rows.length === 0 && list.error === null && !scanOpen(scanState) && !list.loadingMore;
 
   return (
     <div className="page">
-      <FilterBar filters={filters} onChange={onFilters} />
+      <FilterBar
+        filters={filters}
+        onChange={onFilters}
+        actions={
+          <Link to={{ page: "metrics", filters: metricsFromRuns(filters) }} title="Runs over time, errors, latency, tokens and cost for these filters">
+            Metrics for these runs
+          </Link>
+        }
+      />
       {selected.size > 0 && (
-        <div className="selection-bar">
-          <span>{selected.size} of 2 runs selected for compare</span>
-          <button type="button" className="btn primary" disabled={pair.length !== 2} onClick={() => navigate({ page: "compare", a: pair[0] ?? null, b: pair[1] ?? null })}>
+        <div className="selection-bar" data-testid="selection-bar">
+          <span>{bar.text}</span>
+          <button
+            type="button"
+            className="btn primary"
+            disabled={!bar.compare.enabled}
+            title={bar.compare.hint}
+            onClick={() => navigate({ page: "compare", a: pair[0] ?? null, b: pair[1] ?? null })}
+          >
             Compare
           </button>
+          {/* A disabled button shows no tooltip in every browser: the wrapper carries it too. */}
+          <span title={bar.remove.hint} className="btn-wrap">
+            <button type="button" className="btn danger" disabled={!bar.remove.enabled} title={bar.remove.hint} onClick={() => setConfirmDelete(true)}>
+              Delete…
+            </button>
+          </span>
+          {readOnly && (
+            <span className="muted" data-testid="delete-read-only">
+              read-only connection: runs cannot be deleted
+            </span>
+          )}
           <button type="button" className="btn" onClick={() => setSelected(new Set())}>
             Clear
           </button>
         </div>
       )}
+      {deleted !== null && (
+        <div className="banner info" role="status" data-testid="deleted-note">
+          Deleted {runsCount(deleted.traces)} ({deleted.spans.toLocaleString("en-US")} spans).{" "}
+          <button type="button" className="btn small" onClick={() => setDeleted(null)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      {confirmDelete && <DeleteRunsDialog ids={pair} database={status?.database.label ?? "the active database"} onDeleted={onDeleted} onClose={() => setConfirmDelete(false)} />}
       {list.error !== null && <ErrorBox error={list.error} onRetry={list.reload} />}
       {nothing ? (
         hasFilters(filters) ? (

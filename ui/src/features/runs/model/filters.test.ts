@@ -40,7 +40,9 @@ describe("routes", () => {
       { page: "trace" as const, traceId: "ab12", spanId: null },
       { page: "agents" as const, agent: "demo-agent" },
       { page: "compare" as const, a: "x1", b: "y2" },
-      { page: "prices" as const },
+      { page: "settings" as const },
+      { page: "metrics" as const, filters: { ...EMPTY_FILTERS, range: "7d" as const, agent: "a" } },
+      { page: "metrics" as const, filters: { ...EMPTY_FILTERS, range: "all" as const } },
     ];
     for (const r of routes) expect(parseRoute(formatRoute(r))).toEqual(r);
   });
