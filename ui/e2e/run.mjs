@@ -10,6 +10,7 @@ import * as s from "./scenarios.mjs";
 import { agents, agentsContract, xss } from "./scenarios_agents_xss.mjs";
 import { abortSuperseded, noStatsOnLoad, progressiveSearch, suggestions } from "./scenarios_requests.mjs";
 import { connectionsPostgres, consoleContract, consolePostgres, hasConnectionsApi, hasSqlApi, switchBackToLocal } from "./scenarios_console.mjs";
+import { deleteRuns, metricsPage, metricsStop, readOnlyServer, retention } from "./scenarios_metrics.mjs";
 import { seed } from "./seed.mjs";
 
 async function agentsHaveBackend(api) {
@@ -65,6 +66,11 @@ try {
     ["PostgreSQL SQL console: saved + library queries, export, a trace id link, error position, writes refused", async (c) => ((c.realConsole = c.realConnections && (await hasSqlApi(c.api))), consolePostgres(c))],
     ["switch back to the local database", switchBackToLocal],
     ["connections + SQL console against the HTTP contract (answers mocked, traces real)", consoleContract],
+    ["metrics: totals, a model and a tool row match /api/metrics; its chunk loads only when opened; links to and from Runs", metricsPage],
+    ["metrics: progressive scan shows coverage, Stop aborts and keeps the partial figures, Continue completes", metricsStop],
+    ["delete two selected runs after a confirmation naming them", deleteRuns],
+    ["retention: keep days saved and kept after a reload, Apply now", retention],
+    ["read-only server: Delete and the retention form disabled with the reason shown", readOnlyServer],
   ];
   mkdirSync(join(UI_DIR, "e2e/.out"), { recursive: true });
   // E2E_ONLY=<regex> runs only the matching scenarios (the seed and screenshots still run).

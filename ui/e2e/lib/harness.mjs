@@ -76,33 +76,36 @@ async function waitForHttp(url, timeoutMs, proc) {
   throw new Error(`${url} did not answer in ${timeoutMs} ms`);
 }
 
-/** `tracedeck serve` on a free port with its own data and config dirs. */
-export async function startTracedeck() {
+/**
+ * `tracedeck serve` on a free port with its own data and config dirs. `dataDir` serves the
+ * data dir of another server instead (e.g. with `args: ["--read-only"]`); `args` go before
+ * `serve`'s own.
+ */
+export async function startTracedeck({ dataDir = null, args = [] } = {}) {
   if (!existsSync(BIN)) throw new Error(`tracedeck binary not found at ${BIN}: run \`cargo build -p tracedeck-api\` or set TRACEDECK_BIN`);
   const dir = mkdtempSync(join(tmpdir(), "tracedeck-e2e-"));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const port = await freePort();
-  const env = { ...process.env, TRACEDECK_DATA_DIR: join(dir, "data"), TRACEDECK_CONFIG_DIR: join(dir, "config"), RUST_LOG: "warn" };
+  const env = { ...process.env, TRACEDECK_DATA_DIR: dataDir ?? join(dir, "data"), TRACEDECK_CONFIG_DIR: join(dir, "config"), RUST_LOG: "warn" };
   delete env.TRACEDECK_DB;
-  const proc = spawn(BIN, ["serve", "--bind", `127.0.0.1:${port}`], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const proc = spawn(BIN, [...args, "serve", "--bind", `127.0.0.1:${port}`], { env, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   proc.stderr.on("data", (d) => {
     log = (log + d.toString()).slice(-20_000);
   });
-  onCleanup(
-    () =>
-      new Promise((res) => {
-        if (proc.exitCode !== null) return res();
-        proc.once("exit", res);
-        proc.kill("SIGINT");
-        setTimeout(() => {
-          if (proc.exitCode === null) proc.kill("SIGKILL");
-        }, 5000).unref();
-      }),
-  );
+  const stop = () =>
+    new Promise((res) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return res();
+      proc.once("exit", res);
+      proc.kill("SIGINT");
+      setTimeout(() => {
+        if (proc.exitCode === null) proc.kill("SIGKILL");
+      }, 5000).unref();
+    });
+  onCleanup(stop);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/api/status`, 30_000, proc);
-  return { url, dir, proc, env, log: () => log };
+  return { url, dir, proc, env, stop, log: () => log };
 }
 
 const MIME = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".json": "application/json", ".ico": "image/x-icon" };
