@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { cleanup, DOCS, UI_DIR, launchBrowser, startTracedeck, step, uiUrl, watchdog } from "./lib/harness.mjs";
 import * as s from "./scenarios.mjs";
 import { agents, agentsContract, xss } from "./scenarios_agents_xss.mjs";
-import { abortSuperseded, noStatsOnLoad, progressiveSearch, suggestions } from "./scenarios_requests.mjs";
+import { abortSuperseded, noStatsOnLoad, progressiveSearch, searchLiveRefresh, suggestions } from "./scenarios_requests.mjs";
 import { connectionsPostgres, consoleContract, consolePostgres, hasConnectionsApi, hasSqlApi, switchBackToLocal } from "./scenarios_console.mjs";
 import { deleteRuns, metricsPage, metricsStop, readOnlyServer, retention } from "./scenarios_metrics.mjs";
 import { seed } from "./seed.mjs";
@@ -71,6 +71,8 @@ try {
     ["delete two selected runs after a confirmation naming them", deleteRuns],
     ["retention: keep days saved and kept after a reload, Apply now", retention],
     ["read-only server: Delete and the retention form disabled with the reason shown", readOnlyServer],
+    // Last: it writes runs on top of the list that the scenarios above find by position.
+    ["live refresh of a search: at most every 5 s (other lists every 500 ms)", searchLiveRefresh],
   ];
   mkdirSync(join(UI_DIR, "e2e/.out"), { recursive: true });
   // E2E_ONLY=<regex> runs only the matching scenarios (the seed and screenshots still run).

@@ -1,8 +1,10 @@
 // Scenarios about the requests the run list sends: none of the old statistics scans on load,
 // suggestions only for the field being edited, superseded run-list requests aborted, and the
 // progressive search of a budgeted scan (a real one, which covers the small test database in
-// one request, then pages answered by a route to drive continuing, Search further and Stop).
+// one request, then pages answered by a route to drive continuing, Search further and Stop),
+// and how often live notices re-run the first page (a search at most every 5 s).
 
+import { agentRun, postSpans } from "./lib/otlp.mjs";
 import { assert } from "./scenarios.mjs";
 import { USERS } from "./seed.mjs";
 
@@ -183,6 +185,47 @@ export async function progressiveSearch({ page, url, api }) {
   } finally {
     await page.unroute(pattern, answer);
   }
+  await page.goto(`${url}/#/runs`);
+  await page.waitForSelector(".run-row");
+}
+
+/** Writes a Tokyo run every 250 ms for `ms`, counting the first-page requests the list sends. */
+async function firstPagesWhileWriting(page, api, ms) {
+  const firsts = [];
+  const onRequest = (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === "/api/traces" && !u.searchParams.has("cursor")) firsts.push(Date.now());
+  };
+  page.on("request", onRequest);
+  const ids = [];
+  try {
+    for (const end = Date.now() + ms; Date.now() < end; ) {
+      const r = agentRun({ startNs: BigInt(Date.now()) * 1_000_000n, user: "live-search", session: "live-search", question: "What's the weather in Tokyo?" });
+      ids.push(r.traceId);
+      await postSpans(api, r.spans);
+      await sleep(250);
+    }
+    await sleep(700);
+  } finally {
+    page.off("request", onRequest);
+  }
+  return { firsts, ids };
+}
+
+export async function searchLiveRefresh({ page, url, api }) {
+  await page.goto(`${url}/#/runs?q=Tokyo`);
+  await page.waitForFunction(() => (document.querySelector("[data-testid=scan-text]")?.textContent ?? "").startsWith("Searched all runs"));
+  const search = await firstPagesWhileWriting(page, api, 6000);
+  assert(search.firsts.length >= 1 && search.firsts.length <= 2, `a search refreshes at most every 5 s: ${search.firsts.length} first pages in 6 s`);
+  const gaps = search.firsts.slice(1).map((t, i) => t - search.firsts[i]);
+  assert(gaps.every((g) => g >= 4900), `refreshes of a search 5 s apart: ${gaps}`);
+  // The refresh brought the runs written before it.
+  await page.waitForSelector(`.run-row[data-trace-id="${search.ids[0]}"]`, { timeout: 6000 });
+
+  await page.goto(`${url}/#/runs?user=live-search`);
+  await page.waitForSelector(".run-row");
+  const plain = await firstPagesWhileWriting(page, api, 3000);
+  assert(plain.firsts.length >= 3, `without a search the list still refreshes about every 500 ms: ${plain.firsts.length} first pages in 3 s`);
   await page.goto(`${url}/#/runs`);
   await page.waitForSelector(".run-row");
 }

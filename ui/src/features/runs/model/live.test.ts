@@ -12,7 +12,10 @@ describe("live refresh of the run list", () => {
     expect(liveIntervalMs({ ...EMPTY_FILTERS, search: "   " })).toBe(500);
     expect(liveStep({ filters: EMPTY_FILTERS, refreshing: false, paging: false, lastMs: 1000 }, 1200)).toEqual({ kind: "wait", ms: 300 });
     expect(liveStep({ filters: EMPTY_FILTERS, refreshing: false, paging: false, lastMs: 1000 }, 1500)).toEqual({ kind: "now" });
-    expect(liveStep({ filters: search, refreshing: false, paging: false, lastMs: 1000 }, 1500)).toEqual({ kind: "wait", ms: 4500 });
+    // A search waits in steps of at most 500 ms, so that clearing it is seen at once.
+    expect(liveStep({ filters: search, refreshing: false, paging: false, lastMs: 1000 }, 1500)).toEqual({ kind: "wait", ms: 500 });
+    expect(liveStep({ filters: search, refreshing: false, paging: false, lastMs: 1000 }, 5800)).toEqual({ kind: "wait", ms: 200 });
+    expect(liveStep({ filters: EMPTY_FILTERS, refreshing: false, paging: false, lastMs: 1000 }, 1500)).toEqual({ kind: "now" });
     expect(liveStep({ filters: search, refreshing: false, paging: false, lastMs: 1000 }, 6000)).toEqual({ kind: "now" });
   });
 

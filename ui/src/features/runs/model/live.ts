@@ -27,12 +27,13 @@ export type LiveGate = {
   lastMs: number;
 };
 
-/** `wait`: refresh after `ms`; `later`: not now, ask again once the request in the way is done. */
+/** `wait`: ask again after `ms` (at most LIVE_INTERVAL_MS, so that a change of filters, e.g.
+ *  a search cleared, is seen soon); `later`: not now, ask again once the request in the way is done. */
 export type LiveStep = { kind: "now" } | { kind: "wait"; ms: number } | { kind: "later" };
 
 export function liveStep(g: LiveGate, nowMs: number): LiveStep {
   if (g.refreshing) return { kind: "later" };
   if (isSearch(g.filters) && g.paging) return { kind: "later" };
   const ms = liveIntervalMs(g.filters) - (nowMs - g.lastMs);
-  return ms > 0 ? { kind: "wait", ms } : { kind: "now" };
+  return ms > 0 ? { kind: "wait", ms: Math.min(ms, LIVE_INTERVAL_MS) } : { kind: "now" };
 }
