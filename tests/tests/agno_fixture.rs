@@ -92,7 +92,7 @@ async fn reads_the_agno_fixture_with_its_quirks() {
         assert!(users.iter().any(|s| s.value == "carol" && s.recent_runs > 0), "{users:?}");
         assert!(store.suggest(Col::User, "car").await.unwrap().iter().all(|s| s.value.starts_with("car")));
         // Metrics over everything Agno wrote.
-        let (m, _) = store.metrics(&TraceFilter::default(), i64::MAX / 2).await.unwrap();
+        let (m, _) = store.metrics(&TraceFilter::default(), i64::MAX / 2, None).await.unwrap();
         assert!(m.complete);
         assert_eq!(m.series.iter().map(|b| b.runs).sum::<u64>(), 7);
         assert_eq!(m.series.iter().map(|b| b.errors).sum::<u64>(), 2, "derived errors, as the run list counts them");

@@ -140,7 +140,7 @@ async fn story(backend: Backend) {
         until_us: Some((T0 + 200_000_000_000) / 1000),
         ..Default::default()
     };
-    let (m, spend) = store.metrics(&all, 0).await.expect("metrics");
+    let (m, spend) = store.metrics(&all, 0, None).await.expect("metrics");
     assert!(m.complete, "{backend}: a small table is read in one chunk");
     assert_eq!(m.series.iter().map(|b| b.runs).sum::<u64>(), 121);
     assert_eq!(m.series.iter().map(|b| b.errors).sum::<u64>() as usize, failing.len() + 1);
@@ -159,13 +159,15 @@ async fn story(backend: Backend) {
     assert_eq!(m.by_agent.iter().map(|a| a.runs).sum::<u64>(), 121);
     assert_eq!(spend.iter().map(|s| s.prompt).sum::<i64>(), 363 * 120);
     let mid = (T0 + 60_000_000_000) / 1000;
-    let (mut older, _) = store.metrics(&TraceFilter { until_us: Some(mid), ..all.clone() }, 0).await.unwrap();
-    let (newer, _) = store.metrics(&TraceFilter { since_us: Some(mid), ..all.clone() }, 0).await.unwrap();
+    let (mut older, _) =
+        store.metrics(&TraceFilter { until_us: Some(mid), ..all.clone() }, 0, Some(m.bucket_us)).await.unwrap();
+    let (newer, _) =
+        store.metrics(&TraceFilter { since_us: Some(mid), ..all.clone() }, 0, Some(m.bucket_us)).await.unwrap();
     older.merge(newer);
     assert_eq!(older.series.iter().map(|b| b.runs).sum::<u64>(), 121);
     assert_eq!(older.by_model[0].calls, 363);
     let users = TraceFilter { user_id: Some(user.clone()), ..all.clone() };
-    let (mu, _) = store.metrics(&users, 0).await.unwrap();
+    let (mu, _) = store.metrics(&users, 0, None).await.unwrap();
     let user_runs = store.list_traces(&users, &PageRequest { limit: 1000, cursor: None }).await.unwrap().traces.len();
     assert_eq!(mu.series.iter().map(|b| b.runs).sum::<u64>() as usize, user_runs);
     assert!(mu.by_agent.iter().map(|a| a.runs).sum::<u64>() < 121);

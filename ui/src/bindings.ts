@@ -17,7 +17,7 @@ export const commands = {
 	 *  One chunk of metrics for the run list's filters and time range (continue from
 	 *  `next_until_us` while not complete).
 	 */
-	traceMetrics: (filter: TraceFilter, request: string | null) => typedError<Metrics, ApiError>(__TAURI_INVOKE("trace_metrics", { filter, request })),
+	traceMetrics: (filter: TraceFilter, bucketUs: number | null, request: string | null) => typedError<Metrics, ApiError>(__TAURI_INVOKE("trace_metrics", { filter, bucketUs, request })),
 	/**  Deletes the chosen traces with their spans (refused on a read-only connection). */
 	deleteTraces: (traceIds: string[]) => typedError<DeletedCounts, ApiError>(__TAURI_INVOKE("delete_traces", { traceIds })),
 	/**  Cancels one request (a newer filter replaced it, its view closed). */
@@ -227,6 +227,11 @@ export type Metrics = {
 	tools: ToolMetrics[],
 	/**  Upper bounds of the histogram buckets (ms), the last bucket being open-ended. */
 	bounds_ms: (number | null)[],
+	/**
+	 *  Start of the oldest trace in the database (µs), to tell how much of "all time" a
+	 *  progressive answer covered.
+	 */
+	oldest_us: number | null,
 };
 
 /**  Runs starting in one time bucket. */

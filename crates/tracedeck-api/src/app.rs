@@ -317,10 +317,11 @@ impl App {
 
     /// Metrics for the run list's filters and time range (`until_us` defaults to now): the
     /// newest chunk that fits the read budget, costs priced from the price table. When the
-    /// answer is not complete, ask again with `until_us = next_until_us` and merge.
-    pub async fn metrics(&self, filter: &TraceFilter) -> ApiResult<Metrics> {
+    /// answer is not complete, ask again with `until_us = next_until_us` (and the first answer's
+    /// `bucket_us`) and merge.
+    pub async fn metrics(&self, filter: &TraceFilter, bucket_us: Option<i64>) -> ApiResult<Metrics> {
         let now_us = tracedeck_model::time::now_ns() / 1000;
-        let (mut m, spend) = self.active_store().metrics(filter, now_us).await?;
+        let (mut m, spend) = self.active_store().metrics(filter, now_us, bucket_us).await?;
         self.prices().price_metrics(&mut m, &spend);
         Ok(m)
     }

@@ -177,6 +177,9 @@ pub struct Metrics {
     pub tools: Vec<ToolMetrics>,
     /// Upper bounds of the histogram buckets (ms), the last bucket being open-ended.
     pub bounds_ms: Vec<f64>,
+    /// Start of the oldest trace in the database (µs), to tell how much of "all time" a
+    /// progressive answer covered.
+    pub oldest_us: Option<i64>,
 }
 
 impl Metrics {
@@ -190,6 +193,7 @@ impl Metrics {
         self.to_us = self.to_us.max(other.to_us);
         self.complete = other.complete;
         self.next_until_us = other.next_until_us;
+        self.oldest_us = other.oldest_us.or(self.oldest_us);
         for b in other.series {
             match self.series.iter_mut().find(|s| s.start_us == b.start_us) {
                 Some(s) => {

@@ -47,7 +47,8 @@ impl Lane {
     pub(crate) const fn connections(self) -> u32 {
         match self {
             Lane::Interactive => 4,
-            Lane::Heavy => 2,
+            // Analytics never take more than one connection (and core): they queue.
+            Lane::Heavy => 1,
         }
     }
 }

@@ -247,12 +247,15 @@ impl Store {
     /// Metrics for `filter`: the newest chunk of its time range that fits the read budget
     /// (all of it when rollups answer); the caller continues from `next_until_us`. Tokens per
     /// agent and model come along for pricing.
+    /// `bucket_us`: the first answer's bucket width, so that later chunks share it.
     pub async fn metrics(
         &self,
         filter: &TraceFilter,
         now_us: i64,
+        bucket_us: Option<i64>,
     ) -> Result<(tracedeck_model::metrics::Metrics, Vec<read::metrics::AgentModelTokens>)> {
-        dispatch!(self, s => s.metrics(filter, now_us).await)
+        let bucket = bucket_us.and_then(read::metrics::Bucket::of_width);
+        dispatch!(self, s => s.metrics(filter, now_us, bucket).await)
     }
 
     pub async fn trace_stats(&self, by: StatsGroupBy, filter: &TraceFilter) -> Result<Vec<StatRow>> {

@@ -77,9 +77,10 @@ pub async fn trace_metrics(
     app: State<'_, App>,
     window: Window,
     filter: TraceFilter,
+    bucket_us: Option<i64>,
     request: Option<String>,
 ) -> Result<Metrics, ApiError> {
-    app.requests().run(window.label(), request.as_deref(), app.metrics(&filter)).await
+    app.requests().run(window.label(), request.as_deref(), app.metrics(&filter, bucket_us)).await
 }
 
 /// Deletes the chosen traces with their spans (refused on a read-only connection).

@@ -112,11 +112,13 @@ export function suggest(field: SuggestField, prefix: string, opts: ReadOptions =
 /**
  * One chunk of metrics for the run list's filters (send explicit `since_us`/`until_us`): the
  * newest part of the range the server could read in its budget. While `complete` is false,
- * ask again with `until_us = next_until_us` and merge (`features/metrics/model/merge`).
+ * ask again with `until_us = next_until_us` and the first answer's `bucketUs`, and merge
+ * (`features/metrics/model/merge`).
  */
-export function traceMetrics(filter: TraceFilter, opts: ReadOptions = {}): Promise<Metrics> {
-  if (isTauri()) return cancellable((id) => commands.traceMetrics(filter, id), opts.signal);
-  return http("GET", `/api/metrics${filterQuery(filter)}`, undefined, opts.signal);
+export function traceMetrics(filter: TraceFilter, opts: ReadOptions & { bucketUs?: number | null } = {}): Promise<Metrics> {
+  const bucketUs = opts.bucketUs ?? null;
+  if (isTauri()) return cancellable((id) => commands.traceMetrics(filter, bucketUs, id), opts.signal);
+  return http("GET", `/api/metrics${filterQuery(filter, { bucket_us: bucketUs })}`, undefined, opts.signal);
 }
 
 /** Deletes the chosen traces with their spans (refused with `ReadOnly` on read-only connections). */

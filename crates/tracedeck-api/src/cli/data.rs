@@ -47,7 +47,8 @@ pub async fn metrics(store: &Store, filter: TraceFilter, json: bool) -> Result<(
     let prices = crate::prices::load(&crate::paths::config_dir()?).unwrap_or_default();
     let mut merged = Metrics::default();
     loop {
-        let (mut chunk, spend) = store.metrics(&f, now_us).await?;
+        let bucket = (merged.bucket_us > 0).then_some(merged.bucket_us);
+        let (mut chunk, spend) = store.metrics(&f, now_us, bucket).await?;
         prices.price_metrics(&mut chunk, &spend);
         let next = chunk.next_until_us;
         merged.merge(chunk);

@@ -42,6 +42,8 @@ struct ListQuery {
     limit: Option<u32>,
     cursor: Option<String>,
     by: Option<String>,
+    /// Metrics: the bucket width of the range's first answer.
+    bucket_us: Option<i64>,
 }
 
 fn nonempty(v: Option<String>) -> Option<String> {
@@ -120,7 +122,7 @@ async fn suggest(State(c): State<Ctx>, Query(q): Query<SuggestQuery>) -> Result<
 /// `GET /api/metrics?<run list filters>`: one chunk (see [`App::metrics`](crate::app::App::metrics)).
 async fn metrics(State(c): State<Ctx>, Query(mut q): Query<ListQuery>) -> Result<impl IntoResponse, ApiError> {
     let filter = q.filter()?;
-    Ok(Json(c.app.metrics(&filter).await?))
+    Ok(Json(c.app.metrics(&filter, q.bucket_us).await?))
 }
 
 #[derive(Debug, Deserialize)]

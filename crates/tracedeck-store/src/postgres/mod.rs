@@ -116,7 +116,9 @@ pub struct PgStore {
 /// cannot analyze) it cannot then trade a planned index walk for a scan of the table.
 fn lane_pool(copts: &PgConnectOptions, lane: Lane) -> PgPool {
     let ms = lane.budget().as_millis().to_string();
-    let mut opts = copts.clone().options([("statement_timeout", ms.as_str())]);
+    // No JIT: without statistics every plan looks expensive enough to compile, which costs
+    // a hundred milliseconds and more per statement for queries that run in one.
+    let mut opts = copts.clone().options([("statement_timeout", ms.as_str()), ("jit", "off")]);
     if lane == Lane::Interactive {
         opts = opts.options([("enable_seqscan", "off")]);
     }

@@ -135,8 +135,13 @@ impl PgStore {
     }
 
     /// One chunk of metrics for `f` (see [`metrics`]).
-    pub async fn metrics(&self, f: &TraceFilter, now_us: i64) -> Result<(Metrics, Vec<AgentModelTokens>)> {
-        metrics::metrics(self, &self.catalog, self.dialect(), f, now_us).await
+    pub async fn metrics(
+        &self,
+        f: &TraceFilter,
+        now_us: i64,
+        bucket: Option<metrics::Bucket>,
+    ) -> Result<(Metrics, Vec<AgentModelTokens>)> {
+        metrics::metrics(self, &self.catalog, self.dialect(), f, now_us, bucket).await
     }
 
     pub(crate) fn catalog(&self) -> &crate::read::catalog::Catalog {
@@ -159,21 +164,25 @@ impl PgStore {
 
 impl Pages for PgStore {
     async fn page_rows(&self, p: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
-        let q = self.dialect().page(p.shape, p.filter, p.cursor, p.limit);
+        let q = self.dialect().page(p.shape, p.filter, p.cursor, p.limit, p.members);
+        // One pass over each page row's spans through the `trace_id` index gives the counts,
+        // the tokens and the root's input: a separate `ORDER BY start_time LIMIT 1` lookup
+        // is planned, without statistics, as a walk of the spans' start_time index.
         let spans = &self.tables.spans;
         let sql = format!(
             "WITH page AS MATERIALIZED ({page}) \
-             SELECT {cols}, COALESCE(a.n, 0), COALESCE(a.e, 0), COALESCE(a.tok, 0), r.input \
+             SELECT {cols}, COALESCE(a.n, 0), COALESCE(a.e, 0), COALESCE(a.tok, 0), a.input \
              FROM page \
              LEFT JOIN LATERAL (SELECT COUNT(*)::int8 AS n, (COUNT(*) FILTER (WHERE s.status_code = 'ERROR'))::int8 AS e, \
-                 SUM({tokens})::int8 AS tok FROM {spans} s WHERE s.trace_id = page.trace_id) a ON TRUE \
-             LEFT JOIN LATERAL (SELECT left({ra}->>'input.value', {INPUT_FETCH_CHARS}) AS input FROM {spans} r \
-                 WHERE r.trace_id = page.trace_id AND r.parent_span_id IS NULL ORDER BY r.start_time LIMIT 1) r ON TRUE \
+                 SUM({tokens})::int8 AS tok, \
+                 (array_agg(left({sa}->>'input.value', {INPUT_FETCH_CHARS}) ORDER BY s.start_time) \
+                   FILTER (WHERE s.parent_span_id IS NULL))[1] AS input \
+                 FROM {spans} s WHERE s.trace_id = page.trace_id) a ON TRUE \
              ORDER BY page.start_time DESC, page.trace_id DESC",
             page = q.text,
             cols = trace_cols("page"),
             tokens = self.tokens_expr("s"),
-            ra = self.tables.attrs("r"),
+            sa = self.tables.attrs("s"),
         );
         let rows = self.fetch(lane, &sql, bind_all(q.args)?, "list traces").await?;
         Ok(rows

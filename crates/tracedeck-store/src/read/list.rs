@@ -11,7 +11,7 @@ use tracedeck_model::{Cursor, PageRequest, ScanProgress, TraceFilter, TracePage,
 
 use super::Dialect;
 use super::catalog::{Catalog, Source};
-use super::plan::{self, Shape};
+use super::plan::{self, ColSet, Shape};
 use crate::Result;
 use crate::common::{self, time_bound};
 use crate::lane::Lane;
@@ -29,6 +29,8 @@ pub(crate) struct PageQuery<'a> {
     pub filter: &'a TraceFilter,
     pub cursor: Option<&'a Cursor>,
     pub limit: u32,
+    /// Columns a walk tests through row-id sets (see [`plan::walk_members`]).
+    pub members: ColSet,
 }
 
 /// A backend reads pages with their per-row aggregates.
@@ -51,7 +53,8 @@ pub(crate) async fn list<S: Source + Pages>(
     let cursor = common::decode_cursor(page)?;
     let known = catalog.known(src, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
     let shape = plan::choose(f, &known, limit).shape;
-    let q = PageQuery { shape, filter: f, cursor: cursor.as_ref(), limit };
+    let members = plan::walk_members(&known, shape);
+    let q = PageQuery { shape, filter: f, cursor: cursor.as_ref(), limit, members };
     if !has_search(f) {
         return Ok(common::finish_page(src.page_rows(q, Lane::Interactive).await?, limit));
     }
@@ -64,7 +67,7 @@ pub(crate) async fn list<S: Source + Pages>(
         });
         return Ok(p);
     }
-    scan(src, catalog, f, cursor, limit, known.total, SCAN_BUDGET).await
+    scan(src, catalog, f, cursor, limit, known.total, members, SCAN_BUDGET).await
 }
 
 /// The budgeted newest-first scan of a search (see the module docs).
@@ -75,6 +78,7 @@ async fn scan<S: Source + Pages>(
     cursor: Option<Cursor>,
     limit: u32,
     total: u64,
+    members: ColSet,
     budget: Duration,
 ) -> Result<TracePage> {
     let started = Instant::now();
@@ -105,7 +109,7 @@ async fn scan<S: Source + Pages>(
         // The first window continues after the caller's cursor (ties on start time need it).
         let c = if first_window { cursor.as_ref() } else { None };
         let want = limit + 1 - found.len() as u32;
-        let q = PageQuery { shape: Shape::Walk, filter: &window, cursor: c, limit: want.saturating_sub(1) };
+        let q = PageQuery { shape: Shape::Walk, filter: &window, cursor: c, limit: want.saturating_sub(1), members };
         found.extend(src.page_rows(q, Lane::Heavy).await?);
         first_window = false;
         if found.len() > limit as usize {
@@ -212,7 +216,7 @@ mod tests {
     async fn run(fake: &Fake, cursor: Option<String>, budget: Duration) -> TracePage {
         let c = Catalog::default();
         let cursor = cursor.as_deref().and_then(Cursor::decode);
-        scan(fake, &c, &search(), cursor, 10, fake.n as u64, budget).await.unwrap()
+        scan(fake, &c, &search(), cursor, 10, fake.n as u64, ColSet::default(), budget).await.unwrap()
     }
 
     #[tokio::test]

@@ -20,6 +20,9 @@ use super::plan::{Known, Shape};
 
 /// Traces a chunk reads at most (about a second of work on the slowest backend).
 pub const CHUNK_TRACES: f64 = 25_000.0;
+/// Traces of the chunk holding the newest traces: the first answer of a range that ends
+/// now comes quickly.
+pub const FIRST_CHUNK_TRACES: f64 = 4_000.0;
 
 /// The time buckets of a range: minutes up to 3 h, hours up to 3 days, days beyond.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +42,12 @@ impl Bucket {
         } else {
             Bucket::Day
         }
+    }
+
+    /// The bucket of a width a client sends back (the first answer's `bucket_us`), so the
+    /// chunks of one range share their buckets.
+    pub fn of_width(us: i64) -> Option<Bucket> {
+        [Bucket::Minute, Bucket::Hour, Bucket::Day].into_iter().find(|b| b.width_us() == us)
     }
 
     pub fn width_us(self) -> i64 {
@@ -131,7 +140,8 @@ pub(crate) fn chunk(since_us: i64, until_us: i64, known: &Known, span: Option<(i
     // Only the part of the range that holds traces costs anything.
     let (lo, hi) = (since_us.max(first), until_us.min(last.saturating_add(1)));
     let density = known.total as f64 / (last - first).max(1) as f64;
-    let width = if density > 0.0 { (CHUNK_TRACES / density) as i64 } else { hi - lo };
+    let target = if until_us > last { FIRST_CHUNK_TRACES } else { CHUNK_TRACES };
+    let width = if density > 0.0 { (target / density) as i64 } else { hi - lo };
     // Never less than a minute, so a dense burst still advances.
     let from = hi.saturating_sub(width.max(60_000_000));
     Chunk { from_us: if from <= lo { since_us } else { from }, to_us: until_us, shape }
@@ -230,6 +240,7 @@ pub(crate) fn assemble(
         by_agent,
         tools,
         bounds_ms: Histogram::bounds_ms(),
+        oldest_us: None,
     };
     (m, spend)
 }
@@ -254,11 +265,12 @@ pub(crate) async fn metrics<S: super::catalog::Source + ChunkRows>(
     d: super::Dialect<'_>,
     f: &TraceFilter,
     now_us: i64,
+    bucket: Option<Bucket>,
 ) -> crate::Result<(Metrics, Vec<AgentModelTokens>)> {
     let span = catalog.time_span(src).await?;
     let until = f.until_us.unwrap_or(now_us + 1);
     let since = f.since_us.or(span.map(|(first, _)| first)).unwrap_or(until).min(until);
-    let bucket = Bucket::for_range(until - since);
+    let bucket = bucket.unwrap_or_else(|| Bucket::for_range(until - since));
     let ranged = TraceFilter { since_us: Some(since), until_us: Some(until), ..f.clone() };
     let known = catalog.known(src, &ranged, |c| d.indexes.cols.contains_key(&c), u32::MAX / 4).await?;
     // Reading every matching row of the range: the plan compares the range's rows with the
@@ -274,7 +286,9 @@ pub(crate) async fn metrics<S: super::catalog::Source + ChunkRows>(
     let runs = d.metrics_runs(c.shape, &cf);
     let spans = d.metrics_spans(c.shape, &cf, bucket.prefix_len(), &exprs);
     let (runs, groups) = src.chunk_rows(runs, spans).await?;
-    Ok(assemble(&c, since, bucket, runs, groups))
+    let (mut m, spend) = assemble(&c, since, bucket, runs, groups);
+    m.oldest_us = span.map(|(first, _)| first);
+    Ok((m, spend))
 }
 
 #[cfg(test)]

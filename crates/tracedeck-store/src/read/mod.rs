@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use tracedeck_model::{Cursor, TraceFilter, TraceStatus};
 
 use crate::common;
-use plan::{Col, Shape};
+use plan::{Col, ColSet, Shape};
 
 /// A value bound into a statement.
 #[derive(Debug, Clone, PartialEq)]
@@ -193,10 +193,36 @@ impl Dialect<'_> {
     /// The `WHERE` conditions of a filter and keyset position, for `shape`: only the shape's
     /// own index may serve a condition.
     pub(crate) fn conditions(&self, q: &mut Sql, shape: Shape, f: &TraceFilter, cursor: Option<&Cursor>) -> String {
+        self.conditions_with(q, shape, f, cursor, ColSet::default())
+    }
+
+    /// [`Dialect::conditions`], where on SQLite a walk also tests each of `members` against
+    /// the set of row ids its index holds for the value: the walk of the start_time index
+    /// then skips non-matching rows without reading them (their row id is in the index
+    /// entry), so two common values together cost little more than the rarer one.
+    pub(crate) fn conditions_with(
+        &self,
+        q: &mut Sql,
+        shape: Shape,
+        f: &TraceFilter,
+        cursor: Option<&Cursor>,
+        members: ColSet,
+    ) -> String {
         let mut w: Vec<String> = Vec::new();
         let walk = shape == Shape::Walk;
         for col in Col::ALL {
             if let Some(v) = col.value(f) {
+                if walk && self.flavor == Flavor::Sqlite && members.contains(col) {
+                    if let Some(index) = self.indexes.cols.get(&col) {
+                        let p = q.text(v);
+                        w.push(format!(
+                            "t.rowid IN (SELECT rowid FROM {} INDEXED BY {index} WHERE {} = {p})",
+                            self.traces,
+                            col.column()
+                        ));
+                        continue;
+                    }
+                }
                 let p = q.text(v);
                 let lhs = if shape == Shape::Drive(col) {
                     format!("t.{}", col.column())
@@ -233,13 +259,20 @@ impl Dialect<'_> {
 
     /// The candidate rows of one page (the stored trace columns, newest first, `limit + 1`
     /// of them so the caller knows whether another page follows), in `shape`.
-    pub(crate) fn page(&self, shape: Shape, f: &TraceFilter, cursor: Option<&Cursor>, limit: u32) -> Sql {
+    pub(crate) fn page(
+        &self,
+        shape: Shape,
+        f: &TraceFilter,
+        cursor: Option<&Cursor>,
+        limit: u32,
+        members: ColSet,
+    ) -> Sql {
         let mut q = Sql::new(self.flavor);
         let index = match shape {
             Shape::Walk => self.indexes.walk.as_deref(),
             Shape::Drive(col) => self.indexes.cols.get(&col).map(String::as_str),
         };
-        let cond = self.conditions(&mut q, shape, f, cursor);
+        let cond = self.conditions_with(&mut q, shape, f, cursor, members);
         let lim = q.bind(Arg::Int(limit as i64 + 1));
         let cols = columns_of("t");
         let order = "ORDER BY t.start_time DESC, t.trace_id DESC";

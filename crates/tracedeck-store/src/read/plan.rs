@@ -67,6 +67,36 @@ impl Col {
     }
 }
 
+/// A set of [`Col`]s (tiny and `Copy`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ColSet(u8);
+
+impl ColSet {
+    pub fn insert(&mut self, c: Col) {
+        self.0 |= 1 << c as u8;
+    }
+
+    pub fn contains(self, c: Col) -> bool {
+        self.0 & (1 << c as u8) != 0
+    }
+}
+
+/// Columns whose matching rows a walk should recognise from the index it walks, without
+/// reading the table row: values that are rare enough (counted under the cap) that the set of
+/// their row ids is cheap to build. Used by backends that can test a row id against such a
+/// set during an index walk (SQLite).
+pub fn walk_members(known: &Known, shape: Shape) -> ColSet {
+    let mut set = ColSet::default();
+    if shape == Shape::Walk {
+        for (col, c) in &known.counts {
+            if !c.capped {
+                set.insert(*col);
+            }
+        }
+    }
+    set
+}
+
 /// How a page is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {

@@ -47,6 +47,8 @@ pub struct SqliteStore {
     heavy: SqlitePool,
     indexes: Indexes,
     catalog: Arc<Catalog>,
+    /// Interactive connections in use (heavy statements step aside meanwhile).
+    interactive_busy: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 fn q(name: &str) -> String {
@@ -136,6 +138,7 @@ impl SqliteStore {
                 heavy,
                 indexes,
                 catalog: Arc::default(),
+                interactive_busy: Arc::default(),
             });
         }
 
@@ -243,6 +246,7 @@ impl SqliteStore {
             heavy,
             indexes,
             catalog: Arc::default(),
+            interactive_busy: Arc::default(),
         })
     }
 

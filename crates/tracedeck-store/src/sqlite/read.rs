@@ -168,7 +168,10 @@ impl SqliteStore {
 
 impl Pages for SqliteStore {
     async fn page_rows(&self, p: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
-        let q = self.dialect().page(p.shape, p.filter, p.cursor, p.limit);
+        let q = self.dialect().page(p.shape, p.filter, p.cursor, p.limit, p.members);
+        // The root's `parent_span_id IS NULL` is kept away from Agno's index on that column:
+        // it holds every root (a sixth of the table), so combining it with the `trace_id`
+        // probe reads it all for each row.
         let spans = &self.tables.spans;
         let sql = format!(
             "WITH page AS MATERIALIZED ({page}), \
@@ -176,7 +179,7 @@ impl Pages for SqliteStore {
                  SUM({tokens}) AS tok FROM {spans} s WHERE s.trace_id IN (SELECT trace_id FROM page) GROUP BY s.trace_id) \
              SELECT {cols}, COALESCE(agg.n, 0), COALESCE(agg.e, 0), COALESCE(agg.tok, 0), \
                  (SELECT CASE WHEN json_valid(r.attributes) THEN substr(json_extract(r.attributes, '$.\"input.value\"'), 1, {INPUT_FETCH_CHARS}) END \
-                  FROM {spans} r WHERE r.trace_id = page.trace_id AND r.parent_span_id IS NULL ORDER BY r.start_time LIMIT 1) \
+                  FROM {spans} r WHERE r.trace_id = page.trace_id AND +r.parent_span_id IS NULL ORDER BY r.start_time LIMIT 1) \
              FROM page LEFT JOIN agg ON agg.trace_id = page.trace_id \
              ORDER BY page.start_time DESC, page.trace_id DESC",
             page = q.text,
@@ -414,8 +417,13 @@ impl SqliteStore {
 
 impl SqliteStore {
     /// One chunk of metrics for `f` (see [`metrics`]).
-    pub async fn metrics(&self, f: &TraceFilter, now_us: i64) -> Result<(Metrics, Vec<AgentModelTokens>)> {
-        metrics::metrics(self, &self.catalog, self.dialect(), f, now_us).await
+    pub async fn metrics(
+        &self,
+        f: &TraceFilter,
+        now_us: i64,
+        bucket: Option<metrics::Bucket>,
+    ) -> Result<(Metrics, Vec<AgentModelTokens>)> {
+        metrics::metrics(self, &self.catalog, self.dialect(), f, now_us, bucket).await
     }
 }
 

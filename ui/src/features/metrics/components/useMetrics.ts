@@ -52,7 +52,9 @@ export function useMetrics(filters: RunFilters): MetricsScan {
     setCanContinue(false);
     const loop = async () => {
       for (let until = s.nextUntil; until !== null; ) {
-        const m = await traceMetrics(chunkFilter(s.filter, until), { signal: abort.signal });
+        // Later chunks keep the first answer's bucket width, so their buckets line up.
+        const bucketUs = mergedRef.current?.bucket_us ?? null;
+        const m = await traceMetrics(chunkFilter(s.filter, until), { signal: abort.signal, bucketUs });
         if (s.gen !== gen.current || abort.signal.aborted) return;
         const next = nextChunkUntil(m, until);
         mergedRef.current = mergeChunk(mergedRef.current, m);

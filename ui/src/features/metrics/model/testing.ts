@@ -29,6 +29,7 @@ export function chunk(p: Partial<Metrics> = {}): Metrics {
     next_until_us: null,
     source: "scan",
     bucket_us: 3_600_000_000,
+    oldest_us: null,
     series: [],
     latency: { counts: [] },
     by_model: [],
