@@ -43,6 +43,15 @@ impl Lane {
         }
     }
 
+    /// How long a request waits for a connection of this lane: heavy requests queue behind
+    /// each other (one runs at a time), interactive ones never wait long.
+    pub(crate) const fn queue_timeout(self) -> Duration {
+        match self {
+            Lane::Interactive => Duration::from_secs(10),
+            Lane::Heavy => Duration::from_secs(300),
+        }
+    }
+
     /// Connections of this lane's pool (per store).
     pub(crate) const fn connections(self) -> u32 {
         match self {

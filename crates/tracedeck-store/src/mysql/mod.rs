@@ -63,6 +63,9 @@ pub struct MySqlStore {
     catalog: Arc<Catalog>,
     /// The server's `max_allowed_packet`: the largest statement (with its bound values) it takes.
     max_packet: usize,
+    /// Guard JSON functions with `JSON_VALID` (MySQL fails a statement on invalid JSON text;
+    /// MariaDB answers NULL with a warning, so the extra parse per row is skipped there).
+    json_guard: bool,
 }
 
 /// A lazily connecting pool of `lane`: read-only sessions when the store is, each limited to
@@ -71,7 +74,7 @@ fn lane_pool(base: &MySqlConnectOptions, lane: Lane, read_only: bool) -> MySqlPo
     MySqlPoolOptions::new()
         .max_connections(lane.connections())
         .min_connections(0)
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(lane.queue_timeout())
         .after_connect(move |conn, _meta| -> BoxFuture<'_, std::result::Result<(), sqlx::Error>> {
             Box::pin(async move {
                 if read_only {
@@ -306,6 +309,7 @@ impl MySqlStore {
             notes,
         };
         let indexes = find_indexes(&pool, &schema, &cfg.traces_table).await?;
+        let info_is_mariadb = info.server_version.to_ascii_lowercase().contains("mariadb");
         Ok(MySqlStore {
             cfg: cfg.clone(),
             info,
@@ -318,6 +322,7 @@ impl MySqlStore {
             indexes,
             catalog: Arc::default(),
             max_packet: usize::try_from(max_packet).unwrap_or(1 << 22).max(1 << 20),
+            json_guard: !info_is_mariadb,
         })
     }
 

@@ -189,8 +189,8 @@ impl Pages for MySqlStore {
              GROUP BY {PAGE_COLS} \
              ORDER BY p.start_time DESC, p.trace_id DESC",
             page = q.text,
-            tokens = tokens_expr("s", true),
-            input = text_attr("r", "input.value", true),
+            tokens = tokens_expr("s", self.json_guard),
+            input = text_attr("r", "input.value", self.json_guard),
         );
         let rows = self.fetch(lane, &sql, bind_all(q.args)?, "list traces").await?;
         Ok(rows
@@ -287,7 +287,7 @@ impl MySqlStore {
                        CAST(COALESCE(SUM((SELECT SUM({tokens}) FROM {spans} s WHERE s.trace_id = t.trace_id)), 0) AS SIGNED), \
                        AVG({d}), MAX({d}), MAX(t.start_time) \
                      FROM {traces} t WHERE {cond} GROUP BY k ORDER BY 2 DESC, k LIMIT 1000",
-                    tokens = tokens_expr("s", true),
+                    tokens = tokens_expr("s", self.json_guard),
                     d = duration_ms_expr("t.start_time", "t.end_time"),
                 )
             }
@@ -319,7 +319,7 @@ impl MySqlStore {
                        CAST(COALESCE(SUM({tokens}), 0) AS SIGNED), AVG({d}), MAX({d}), MAX(s.start_time) \
                      FROM {from} WHERE {cond} {only} \
                      GROUP BY k ORDER BY 2 DESC, k LIMIT 1000",
-                    tokens = tokens_expr("s", !model),
+                    tokens = tokens_expr("s", !model && self.json_guard),
                     d = duration_ms_expr("s.start_time", "s.end_time"),
                 )
             }

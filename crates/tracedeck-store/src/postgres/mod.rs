@@ -125,7 +125,7 @@ fn lane_pool(copts: &PgConnectOptions, lane: Lane) -> PgPool {
     PgPoolOptions::new()
         .max_connections(lane.connections())
         .min_connections(0)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .acquire_timeout(lane.queue_timeout())
         .connect_lazy_with(opts)
 }
 

@@ -266,8 +266,7 @@ impl PgStore {
         let (traces, spans) = (&self.tables.traces, &self.tables.spans);
         let tokens = self.tokens_expr("s");
         // Each row (a trace, or a span) is computed once in the inner query and grouped by
-        // the outer one. Traces join their spans rather than probing per trace, so the
-        // planner can hash-join an unfiltered table and use the index for a filtered one.
+        // the outer one.
         let inner = match by {
             StatsGroupBy::User | StatsGroupBy::Session | StatsGroupBy::Agent => {
                 let col = match by {
@@ -275,12 +274,14 @@ impl PgStore {
                     StatsGroupBy::Session => "t.session_id",
                     _ => "COALESCE(t.agent_id, t.team_id, t.workflow_id)",
                 };
+                // Each trace's spans through the `trace_id` index (a fenced lateral): without
+                // statistics a join is planned as a hash over every span, whatever the filter.
                 format!(
-                    "SELECT {col}::text AS k, \
-                       (t.status = 'ERROR' OR COALESCE(bool_or(s.status_code = 'ERROR'), FALSE)) AS err, \
-                       COALESCE(SUM({tokens}), 0) AS tok, {d} AS d, t.start_time::text AS st \
-                     FROM {traces} t LEFT JOIN {spans} s ON s.trace_id = t.trace_id WHERE {cond} \
-                     GROUP BY t.trace_id, t.status, t.start_time, t.end_time, {col}",
+                    "SELECT {col}::text AS k, (t.status = 'ERROR' OR COALESCE(a.err, FALSE)) AS err, \
+                       COALESCE(a.tok, 0) AS tok, {d} AS d, t.start_time::text AS st \
+                     FROM {traces} t LEFT JOIN LATERAL (SELECT bool_or(s.status_code = 'ERROR') AS err, \
+                       SUM({tokens}) AS tok FROM {spans} s WHERE s.trace_id = t.trace_id OFFSET 0) a ON TRUE \
+                     WHERE {cond}",
                     d = duration_ms_expr("t.start_time", "t.end_time"),
                 )
             }

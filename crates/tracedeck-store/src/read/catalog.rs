@@ -41,6 +41,10 @@ pub(crate) trait Source {
     async fn distinct(&self, col: Col, prefix: &str, limit: u32) -> Result<Vec<String>>;
     /// The newest `n` trace rows (through the start_time index).
     async fn recent(&self, n: u32) -> Result<Vec<TraceRowData>>;
+    /// The backend's walks test rare values through row-id sets (see `plan::walk_members`).
+    fn member_walk(&self) -> bool {
+        false
+    }
 }
 
 #[derive(Debug)]
@@ -163,7 +167,7 @@ impl Catalog {
         } else {
             None
         };
-        Ok(Known { total, counts, range_rows, error_share, stored_error_share })
+        Ok(Known { total, counts, range_rows, error_share, stored_error_share, member_walk: src.member_walk() })
     }
 
     /// Suggestions for `col` starting with `prefix`: values of the most recent runs first

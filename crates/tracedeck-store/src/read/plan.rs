@@ -125,7 +125,15 @@ pub struct Known {
     pub error_share: f64,
     /// Share of traces whose stored status says ERROR (no span lookup needed to know).
     pub stored_error_share: f64,
+    /// The backend tests a walk's rows against row-id sets of rare values inside the index
+    /// it walks (see [`walk_members`]): such rows cost a fraction of a table read.
+    pub member_walk: bool,
 }
+
+/// Cost of a walked index entry tested against a row-id set, relative to a table read.
+const MEMBER_TEST: f64 = 0.1;
+/// Cost of building a row-id set, per entry, relative to a table read.
+const MEMBER_BUILD: f64 = 0.05;
 
 /// A status check that cannot be answered from the trace row looks up the trace's spans
 /// through their `trace_id` index: about this many row reads.
@@ -163,7 +171,17 @@ pub fn choose(f: &TraceFilter, known: &Known, limit: u32) -> Estimate {
     let share = eq_share * status_share.clamp(0.0005, 1.0);
     let span = known.range_rows.map(|r| r as f64).unwrap_or(total);
     let walk = ((limit as f64 + 1.0) / share).min(span);
-    let walk_cost = walk * (1.0 + PROBE_ROWS * probed * eq_share);
+    let mut walk_cost = walk * (1.0 + PROBE_ROWS * probed * eq_share);
+    if known.member_walk {
+        // Rows outside the rare values' sets are skipped in the index; only the others are
+        // read (and probed).
+        let members: Vec<&Count> = known.counts.iter().map(|(_, c)| c).filter(|c| !c.capped).collect();
+        if !members.is_empty() {
+            let member_share: f64 = members.iter().map(|c| share_of(c)).product();
+            let build: f64 = members.iter().map(|c| c.rows as f64 * MEMBER_BUILD).sum();
+            walk_cost = walk * (MEMBER_TEST + member_share + PROBE_ROWS * probed * eq_share) + build;
+        }
+    }
     // The cheapest driving value; an uncapped count of 0 means the page is empty.
     let drive = known
         .counts
@@ -196,6 +214,7 @@ mod tests {
             range_rows: None,
             error_share: 0.06,
             stored_error_share: 0.05,
+            member_walk: false,
         }
     }
 
@@ -236,6 +255,22 @@ mod tests {
         // session + status=error: 2k rows driven beat a 400k-row walk.
         let e = choose(&filter(false, true, Some(TraceStatus::Error)), &known(&[(Col::Session, 2_000, false)]), 50);
         assert_eq!(e.shape, Shape::Drive(Col::Session));
+    }
+
+    #[test]
+    fn row_id_sets_make_walks_cheap_for_two_common_values() {
+        let cap = count_cap(N, 50);
+        // user (2%) + agent (18%, past the cap): with row-id sets the walk skips other users'
+        // rows inside the index, which beats reading the user's 20k rows and sorting them.
+        let f = TraceFilter { user_id: Some("u".into()), agent_id: Some("a".into()), ..Default::default() };
+        let mut k = known(&[(Col::User, 20_000, false), (Col::Agent, cap, true)]);
+        assert_eq!(choose(&f, &k, 50).shape, Shape::Drive(Col::User), "without sets");
+        k.member_walk = true;
+        assert_eq!(choose(&f, &k, 50).shape, Shape::Walk, "with sets");
+        // A rare session still drives.
+        let f = TraceFilter { session_id: Some("s".into()), ..Default::default() };
+        let k = Known { member_walk: true, ..known(&[(Col::Session, 2_000, false)]) };
+        assert_eq!(choose(&f, &k, 50).shape, Shape::Drive(Col::Session));
     }
 
     #[test]

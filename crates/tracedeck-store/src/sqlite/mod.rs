@@ -103,7 +103,7 @@ impl SqliteStore {
                     (p, imm)
                 }
             };
-            let heavy = open_pool(ro, Lane::Heavy.connections()).await.map_err(connect_err)?;
+            let heavy = lane_pool(ro, Lane::Heavy, Lane::Heavy.connections()).await.map_err(connect_err)?;
             let names = table_names(&reader).await?;
             let has = |t: &str| names.iter().any(|n| n == t);
             if !has(&cfg.traces_table) || !has(&cfg.spans_table) {
@@ -226,7 +226,7 @@ impl SqliteStore {
         let size = |lane: Lane| if wal { lane.connections() } else { 1 };
         let ro = reader_options(base);
         let reader = open_pool(ro.clone(), size(Lane::Interactive)).await.map_err(connect_err)?;
-        let heavy = open_pool(ro, size(Lane::Heavy)).await.map_err(connect_err)?;
+        let heavy = lane_pool(ro, Lane::Heavy, size(Lane::Heavy)).await.map_err(connect_err)?;
         let version = if origin == Origin::Foreign { None } else { applied_version(&writer).await? };
         let info = StoreInfo {
             backend: Backend::Sqlite,
@@ -350,10 +350,23 @@ pub async fn create_at_version(cfg: &StoreConfig, version: i64) -> Result<()> {
 }
 
 async fn open_pool(opts: SqliteConnectOptions, max: u32) -> std::result::Result<SqlitePool, sqlx::Error> {
+    pool_with(opts, max, Duration::from_secs(30)).await
+}
+
+/// A reader pool of `lane`, waiting as long as the lane queues.
+async fn lane_pool(opts: SqliteConnectOptions, lane: Lane, max: u32) -> std::result::Result<SqlitePool, sqlx::Error> {
+    pool_with(opts, max, lane.queue_timeout()).await
+}
+
+async fn pool_with(
+    opts: SqliteConnectOptions,
+    max: u32,
+    wait: Duration,
+) -> std::result::Result<SqlitePool, sqlx::Error> {
     let pool = SqlitePoolOptions::new()
         .max_connections(max)
         .min_connections(0)
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(wait)
         .connect_with(opts)
         .await?;
     // Opening is lazy in SQLite; make a bad file fail here, not on first query.

@@ -312,13 +312,18 @@ impl SqliteStore {
 }
 
 impl Source for SqliteStore {
+    fn member_walk(&self) -> bool {
+        true
+    }
+
     async fn total(&self) -> Result<u64> {
         // Rowids grow with inserts and retention deletes the oldest: their span is a count
-        // read in two index seeks instead of a scan.
+        // read in two seeks instead of a scan (a bare `max(rowid)` is one seek; an
+        // expression over both would scan).
+        let t = &self.tables.traces;
         let mut conn = self.conn(Lane::Interactive).await?;
         let n: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT MAX(rowid) - MIN(rowid) + 1 FROM {}",
-            self.tables.traces
+            "SELECT (SELECT max(rowid) FROM {t}) - (SELECT min(rowid) FROM {t}) + 1"
         )))
         .fetch_one(&mut *conn)
         .await
