@@ -230,6 +230,12 @@ impl Store {
         dispatch!(self, s => s.list_traces(filter, page).await)
     }
 
+    /// How a run-list page would be read: the shape chosen from the index counts and the
+    /// database's own plan of the statement (`tracedeck traces list --explain`).
+    pub async fn explain_page(&self, filter: &TraceFilter, page: &PageRequest) -> Result<read::PagePlan> {
+        dispatch!(self, s => s.explain_page(filter, page).await)
+    }
+
     pub async fn get_trace(&self, trace_id: &str) -> Result<Option<TraceDetail>> {
         dispatch!(self, s => s.get_trace(trace_id).await)
     }

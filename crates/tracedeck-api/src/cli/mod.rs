@@ -132,6 +132,10 @@ pub enum TracesCmd {
         /// Continue after a previous page (printed at the end of a page).
         #[arg(long)]
         cursor: Option<String>,
+        /// Print how the page would be read (the shape chosen from the index counts and the
+        /// database's plan) instead of the page.
+        #[arg(long)]
+        explain: bool,
     },
     /// Deletes traces (with their spans) from the database; refused when read-only.
     Delete {
@@ -354,7 +358,20 @@ pub async fn run(cli: Cli) -> Result<()> {
     let db = db_url(cli.db.as_deref(), cli.read_only, &crate::paths::data_dir()?);
     let conn = cli.connection.as_deref();
     match cli.command {
-        Command::Traces(TracesCmd::List { filter, limit, cursor }) => {
+        Command::Traces(TracesCmd::List { filter, limit, cursor, explain: true }) => {
+            let store = open_target(conn, db.as_deref(), Access::Read).await?;
+            let plan = store.explain_page(&filter.into_filter(), &PageRequest { limit, cursor }).await?;
+            if json {
+                print_json(&plan)?;
+            } else {
+                println!("shape: {}", plan.shape);
+                for line in &plan.plan {
+                    println!("  {line}");
+                }
+            }
+            store.close().await;
+        }
+        Command::Traces(TracesCmd::List { filter, limit, cursor, explain: false }) => {
             let store = open_target(conn, db.as_deref(), Access::Read).await?;
             let page = store.list_traces(&filter.into_filter(), &PageRequest { limit, cursor }).await?;
             if json {

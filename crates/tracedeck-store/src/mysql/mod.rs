@@ -63,6 +63,8 @@ pub struct MySqlStore {
     catalog: Arc<Catalog>,
     /// The server's `max_allowed_packet`: the largest statement (with its bound values) it takes.
     max_packet: usize,
+    /// The spans table's `trace_id` index, forced for per-trace probes.
+    spans_trace_index: Option<String>,
     /// Guard JSON functions with `JSON_VALID` (MySQL fails a statement on invalid JSON text;
     /// MariaDB answers NULL with a warning, so the extra parse per row is skipped there).
     json_guard: bool,
@@ -310,6 +312,7 @@ impl MySqlStore {
         };
         let indexes = find_indexes(&pool, &schema, &cfg.traces_table).await?;
         let info_is_mariadb = info.server_version.to_ascii_lowercase().contains("mariadb");
+        let spans_trace_index = find_indexes(&pool, &schema, &cfg.spans_table).await?.spans_trace;
         Ok(MySqlStore {
             cfg: cfg.clone(),
             info,
@@ -323,6 +326,7 @@ impl MySqlStore {
             catalog: Arc::default(),
             max_packet: usize::try_from(max_packet).unwrap_or(1 << 22).max(1 << 20),
             json_guard: !info_is_mariadb,
+            spans_trace_index,
         })
     }
 

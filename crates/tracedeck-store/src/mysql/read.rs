@@ -156,6 +156,7 @@ impl MySqlStore {
             flavor: Flavor::MySql,
             traces: &self.tables.traces,
             spans: &self.tables.spans,
+            spans_trace_index: self.spans_trace_index.as_deref(),
             indexes: &self.indexes,
         }
     }
@@ -169,30 +170,55 @@ impl MySqlStore {
     pub async fn list_traces(&self, f: &TraceFilter, page: &PageRequest) -> Result<TracePage> {
         crate::read::list(self, &self.catalog, self.dialect(), f, page).await
     }
+
+    /// How the page would be read (the planned shape and the database's plan).
+    pub async fn explain_page(&self, f: &TraceFilter, page: &PageRequest) -> Result<crate::read::PagePlan> {
+        crate::read::explain(self, &self.catalog, self.dialect(), f, page).await
+    }
 }
 
 impl Pages for MySqlStore {
-    async fn page_rows(&self, p: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
-        let q = self.dialect().page(p.shape, p.filter, p.cursor, p.limit, p.members);
+    fn page_sql(&self, p: PageQuery<'_>) -> Sql {
+        let d = self.dialect();
+        let q = d.page(p.shape, p.filter, p.cursor, p.limit, p.members);
         // The root's `parent_span_id IS NULL` is kept away from Agno's index on that column:
         // it holds every root (a sixth of the table), so combining it with the `trace_id`
         // probe reads it all for each row.
-        let spans = &self.tables.spans;
         let sql = format!(
             "SELECT {PAGE_COLS}, COUNT(s.span_id), \
                  CAST(COALESCE(SUM(s.status_code = 'ERROR'), 0) AS SIGNED), \
                  CAST(COALESCE(SUM({tokens}), 0) AS SIGNED), \
-                 (SELECT LEFT({input}, {INPUT_FETCH_CHARS}) FROM {spans} r \
+                 (SELECT LEFT({input}, {INPUT_FETCH_CHARS}) FROM {probe_r} \
                   WHERE r.trace_id = p.trace_id AND CONCAT(r.parent_span_id, '') IS NULL ORDER BY r.start_time LIMIT 1) \
              FROM ({page}) p \
-             LEFT JOIN {spans} s ON s.trace_id = p.trace_id \
+             LEFT JOIN {probe_s} ON s.trace_id = p.trace_id \
              GROUP BY {PAGE_COLS} \
              ORDER BY p.start_time DESC, p.trace_id DESC",
             page = q.text,
             tokens = tokens_expr("s", self.json_guard),
             input = text_attr("r", "input.value", self.json_guard),
+            probe_r = d.spans_as("r"),
+            probe_s = d.spans_as("s"),
         );
-        let rows = self.fetch(lane, &sql, bind_all(q.args)?, "list traces").await?;
+        let mut q = q;
+        q.text = sql;
+        q
+    }
+
+    /// One line per table access: `table type key rows extra`.
+    async fn explain(&self, q: Sql) -> Result<Vec<String>> {
+        let rows =
+            self.fetch(Lane::Interactive, &format!("EXPLAIN {}", q.text), bind_all(q.args)?, "explain a page").await?;
+        let col = |r: &MySqlRow, name: &str| r.try_get::<Option<String>, _>(name).ok().flatten().unwrap_or_default();
+        Ok(rows
+            .iter()
+            .map(|r| format!("{} {} {} {}", col(r, "table"), col(r, "type"), col(r, "key"), col(r, "Extra")))
+            .collect())
+    }
+
+    async fn page_rows(&self, p: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
+        let q = self.page_sql(p);
+        let rows = self.fetch(lane, &q.text, bind_all(q.args)?, "list traces").await?;
         Ok(rows
             .iter()
             .map(|r| {

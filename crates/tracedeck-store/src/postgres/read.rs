@@ -153,6 +153,7 @@ impl PgStore {
             flavor: Flavor::Postgres,
             traces: &self.tables.traces,
             spans: &self.tables.spans,
+            spans_trace_index: None,
             indexes: &self.indexes,
         }
     }
@@ -160,10 +161,15 @@ impl PgStore {
     pub async fn list_traces(&self, f: &TraceFilter, page: &PageRequest) -> Result<TracePage> {
         crate::read::list(self, &self.catalog, self.dialect(), f, page).await
     }
+
+    /// How the page would be read (the planned shape and the database's plan).
+    pub async fn explain_page(&self, f: &TraceFilter, page: &PageRequest) -> Result<crate::read::PagePlan> {
+        crate::read::explain(self, &self.catalog, self.dialect(), f, page).await
+    }
 }
 
 impl Pages for PgStore {
-    async fn page_rows(&self, p: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
+    fn page_sql(&self, p: PageQuery<'_>) -> Sql {
         let q = self.dialect().page(p.shape, p.filter, p.cursor, p.limit, p.members);
         // One pass over each page row's spans through the `trace_id` index gives the counts,
         // the tokens and the root's input: a separate `ORDER BY start_time LIMIT 1` lookup
@@ -184,7 +190,20 @@ impl Pages for PgStore {
             tokens = self.tokens_expr("s"),
             sa = self.tables.attrs("s"),
         );
-        let rows = self.fetch(lane, &sql, bind_all(q.args)?, "list traces").await?;
+        let mut q = q;
+        q.text = sql;
+        q
+    }
+
+    async fn explain(&self, q: Sql) -> Result<Vec<String>> {
+        let rows =
+            self.fetch(Lane::Interactive, &format!("EXPLAIN {}", q.text), bind_all(q.args)?, "explain a page").await?;
+        Ok(rows.iter().filter_map(|r| r.try_get::<String, _>(0).ok()).collect())
+    }
+
+    async fn page_rows(&self, p: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
+        let q = self.page_sql(p);
+        let rows = self.fetch(lane, &q.text, bind_all(q.args)?, "list traces").await?;
         Ok(rows
             .iter()
             .map(|r| {

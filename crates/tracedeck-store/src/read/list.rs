@@ -35,7 +35,38 @@ pub(crate) struct PageQuery<'a> {
 
 /// A backend reads pages with their per-row aggregates.
 pub(crate) trait Pages {
+    /// The whole page statement (candidates and per-row aggregates).
+    fn page_sql(&self, q: PageQuery<'_>) -> super::Sql;
+    /// The database's plan of `q`, one line per step.
+    async fn explain(&self, q: super::Sql) -> Result<Vec<String>>;
     async fn page_rows(&self, q: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>>;
+}
+
+/// How a page would be read: the chosen shape and the database's own plan of the statement.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PagePlan {
+    pub shape: String,
+    pub plan: Vec<String>,
+}
+
+pub(crate) async fn explain<S: Source + Pages>(
+    src: &S,
+    catalog: &Catalog,
+    d: Dialect<'_>,
+    f: &TraceFilter,
+    page: &PageRequest,
+) -> Result<PagePlan> {
+    let limit = page.clamped_limit();
+    let cursor = common::decode_cursor(page)?;
+    let known = catalog.known(src, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
+    let shape = plan::choose(f, &known, limit).shape;
+    let members = plan::walk_members(&known, shape);
+    let sql = src.page_sql(PageQuery { shape, filter: f, cursor: cursor.as_ref(), limit, members });
+    let shape = match shape {
+        Shape::Walk => "walk the start_time index".to_owned(),
+        Shape::Drive(c) => format!("drive from the {} index", c.column()),
+    };
+    Ok(PagePlan { shape, plan: src.explain(sql).await? })
 }
 
 fn has_search(f: &TraceFilter) -> bool {
@@ -189,6 +220,14 @@ mod tests {
     }
 
     impl Pages for Fake {
+        fn page_sql(&self, _: PageQuery<'_>) -> crate::read::Sql {
+            crate::read::Sql::new(crate::read::Flavor::Sqlite)
+        }
+
+        async fn explain(&self, _: crate::read::Sql) -> Result<Vec<String>> {
+            Ok(Vec::new())
+        }
+
         async fn page_rows(&self, q: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
             assert_eq!(lane, Lane::Heavy, "searches scan on the heavy lane");
             self.statements.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -9,8 +9,8 @@ mod list;
 pub mod metrics;
 pub mod plan;
 
-pub use list::SCAN_BUDGET;
-pub(crate) use list::{PageQuery, Pages, list};
+pub use list::{PagePlan, SCAN_BUDGET};
+pub(crate) use list::{PageQuery, Pages, explain, list};
 
 use std::collections::HashMap;
 
@@ -74,6 +74,8 @@ pub(crate) struct Indexes {
     pub walk: Option<String>,
     pub cols: HashMap<Col, String>,
     pub status: Option<String>,
+    /// On the spans table: the index led by `trace_id`.
+    pub spans_trace: Option<String>,
 }
 
 impl Indexes {
@@ -84,6 +86,7 @@ impl Indexes {
             (Some("start_time"), Some("trace_id")) => self.walk = Some(name),
             (Some("start_time"), None) if self.walk.is_none() => self.walk = Some(name),
             (Some("status"), None) => self.status = Some(name),
+            (Some("trace_id"), None) => self.spans_trace = Some(name),
             (Some(c), None) => {
                 if let Some(col) = Col::ALL.into_iter().find(|col| col.column() == c) {
                     self.cols.entry(col).or_insert(name);
@@ -100,6 +103,9 @@ pub(crate) struct Dialect<'a> {
     pub flavor: Flavor,
     pub traces: &'a str,
     pub spans: &'a str,
+    /// The spans table's `trace_id` index, which per-trace probes force on MySQL (MariaDB
+    /// otherwise scans a small spans table for each trace).
+    pub spans_trace_index: Option<&'a str>,
     pub indexes: &'a Indexes,
 }
 
@@ -124,6 +130,14 @@ pub(crate) fn columns_of(alias: &str) -> String {
 }
 
 impl Dialect<'_> {
+    /// The spans table under `alias`, for a probe by `trace_id`.
+    pub(crate) fn spans_as(&self, alias: &str) -> String {
+        match (self.flavor, self.spans_trace_index) {
+            (Flavor::MySql, Some(i)) => format!("{} {alias} FORCE INDEX ({i})", self.spans),
+            _ => format!("{} {alias}", self.spans),
+        }
+    }
+
     /// `t.col` as a condition operand no index can serve. SQLite and MySQL pin the index with
     /// a hint instead; PostgreSQL has no hints, so the operand is made an expression.
     fn unindexed(&self, col: &str) -> String {
@@ -146,11 +160,15 @@ impl Dialect<'_> {
     /// `OFFSET 0` keeps PostgreSQL's `EXISTS` a probe of the `trace_id` index per row
     /// instead of a hash over every span.
     pub(crate) fn errored(&self, status: &str) -> String {
-        let fence = if self.flavor == Flavor::Postgres { " OFFSET 0" } else { "" };
-        format!(
-            "({status} = 'ERROR' OR EXISTS (SELECT 1 FROM {} e WHERE e.trace_id = t.trace_id AND e.status_code = 'ERROR'{fence}))",
-            self.spans
-        )
+        let probe =
+            format!("SELECT 1 FROM {} WHERE e.trace_id = t.trace_id AND e.status_code = 'ERROR'", self.spans_as("e"));
+        match self.flavor {
+            Flavor::Postgres => format!("({status} = 'ERROR' OR EXISTS ({probe} OFFSET 0))"),
+            // MariaDB turns an `EXISTS` into a semi-join it may materialize by scanning every
+            // span; a scalar subquery stays a probe per row.
+            Flavor::MySql => format!("({status} = 'ERROR' OR ({probe} LIMIT 1) IS NOT NULL)"),
+            Flavor::Sqlite => format!("({status} = 'ERROR' OR EXISTS ({probe}))"),
+        }
     }
 
     /// Text search over the trace name and its spans' names and attributes (a scan of the
@@ -182,9 +200,9 @@ impl Dialect<'_> {
                 let pat = common::like_pattern(&search.to_lowercase());
                 let (a, id, b, c) = (q.text(pat.clone()), q.text(id), q.text(pat.clone()), q.text(pat));
                 format!(
-                    "(LOWER(t.name) LIKE {a} OR t.trace_id = {id} OR EXISTS (SELECT 1 FROM {} x \
+                    "(LOWER(t.name) LIKE {a} OR t.trace_id = {id} OR EXISTS (SELECT 1 FROM {} \
                      WHERE x.trace_id = t.trace_id AND (LOWER(x.name) LIKE {b} OR LOWER(CAST(x.attributes AS CHAR)) LIKE {c})))",
-                    self.spans
+                    self.spans_as("x")
                 )
             }
         }
@@ -355,7 +373,7 @@ impl Dialect<'_> {
                 "CROSS JOIN LATERAL (SELECT * FROM {spans} s WHERE s.trace_id = t.trace_id AND {pre} OFFSET 0) s",
                 pre = e.prefilter
             ),
-            _ => format!("JOIN {spans} s ON s.trace_id = t.trace_id AND {}", e.prefilter),
+            _ => format!("JOIN {} ON s.trace_id = t.trace_id AND {}", self.spans_as("s"), e.prefilter),
         };
         q.text = format!(
             "SELECT b, agent, kind, k, err, dur, {count}, {sum_p}, {sum_c} FROM ( \

@@ -157,6 +157,7 @@ impl SqliteStore {
             flavor: Flavor::Sqlite,
             traces: &self.tables.traces,
             spans: &self.tables.spans,
+            spans_trace_index: None,
             indexes: &self.indexes,
         }
     }
@@ -164,10 +165,15 @@ impl SqliteStore {
     pub async fn list_traces(&self, f: &TraceFilter, page: &PageRequest) -> Result<TracePage> {
         crate::read::list(self, &self.catalog, self.dialect(), f, page).await
     }
+
+    /// How the page would be read (the planned shape and the database's plan).
+    pub async fn explain_page(&self, f: &TraceFilter, page: &PageRequest) -> Result<crate::read::PagePlan> {
+        crate::read::explain(self, &self.catalog, self.dialect(), f, page).await
+    }
 }
 
 impl Pages for SqliteStore {
-    async fn page_rows(&self, p: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
+    fn page_sql(&self, p: PageQuery<'_>) -> Sql {
         let q = self.dialect().page(p.shape, p.filter, p.cursor, p.limit, p.members);
         // The root's `parent_span_id IS NULL` is kept away from Agno's index on that column:
         // it holds every root (a sixth of the table), so combining it with the `trace_id`
@@ -186,8 +192,25 @@ impl Pages for SqliteStore {
             cols = page_cols(),
             tokens = tokens_expr("s"),
         );
+        let mut q = q;
+        q.text = sql;
+        q
+    }
+
+    async fn explain(&self, q: Sql) -> Result<Vec<String>> {
+        let mut conn = self.conn(Lane::Interactive).await?;
+        let rows = sqlx::query_with(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {}", q.text)), bind_all(q.args)?)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(conn.error("explain a page"))?;
+        conn.done();
+        Ok(rows.iter().filter_map(|r| r.try_get::<String, _>(3).ok()).collect())
+    }
+
+    async fn page_rows(&self, p: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
+        let q = self.page_sql(p);
         let mut conn = self.conn(lane).await?;
-        let rows = sqlx::query_with(AssertSqlSafe(sql), bind_all(q.args)?)
+        let rows = sqlx::query_with(AssertSqlSafe(q.text), bind_all(q.args)?)
             .fetch_all(&mut *conn)
             .await
             .map_err(conn.error("list traces"))?;
