@@ -14,9 +14,12 @@
 # `tracedeck-scale check` finds the rows it describes.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
 target="${CARGO_TARGET_DIR:-$root/target}"
-data="$target/bench-data"
-mkdir -p "$data"
+mkdir -p "$target/bench-data"
+# Absolute: the SQLite URL and the meta files name it (a relative CARGO_TARGET_DIR works too).
+data="$(cd "$target/bench-data" && pwd)"
+target="$(cd "$target" && pwd)"
 py="${TRACEDECK_AGNO_PYTHON:-$("$root/scripts/agno-venv.sh")}"
 traces="${TRACEDECK_SCALE_TRACES:-1000000}"
 backends="${TRACEDECK_SCALE_BACKENDS:-sqlite postgres mysql}"
@@ -26,7 +29,6 @@ case "$traces" in
   *) tag="$traces" suffix="_$traces" ;;
 esac
 
-cd "$root"
 cargo build -q --release -p tracedeck-tests --bin tracedeck-scale
 bin="$target/release/tracedeck-scale"
 

@@ -1,5 +1,5 @@
 //! SQLite bulk load into the file Agno made: one connection with the journal and syncs off
-//! and a large page cache while loading, prepared multi-row INSERTs in big transactions, then
+//! and a large page cache while loading, prepared multi-row INSERTs in one transaction, then
 //! back to WAL (Agno's files are WAL) with a checkpoint. The indexes Agno made stay in place
 //! the whole time: dropping and re-creating them would reorder `sqlite_master`, and `.schema`
 //! must stay exactly what Agno wrote.
@@ -18,7 +18,7 @@ use super::{Counts, Loaded, Producer, Progress, SPAN_COLUMNS, SPANS, TRACE_COLUM
 
 /// Rows per INSERT: 1,000 x 14 parameters stays under SQLite's 32,766 variables.
 const ROWS: usize = 1000;
-/// Spans per transaction (and per producer batch).
+/// Spans per producer batch.
 const BATCH_SPANS: usize = 60_000;
 
 pub fn reset(path: &Path) -> anyhow::Result<()> {
