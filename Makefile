@@ -86,7 +86,7 @@ test-package: package $(TRACEDECK_DRIVER)
 test-keyring: setup
 	FEATURES="$(FEATURES)" timeout 600 scripts/keyring-test.sh
 
-lint: ui-deps
+lint: ui
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets $(FEATURES) -- -D warnings
 	cd ui && npm run typecheck

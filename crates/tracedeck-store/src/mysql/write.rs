@@ -312,36 +312,6 @@ impl MySqlStore {
     }
 }
 
-#[cfg(test)]
-mod unit {
-    use super::*;
-
-    #[test]
-    fn fit_counts_characters() {
-        assert_eq!(fit("abc", 2), "ab");
-        assert_eq!(fit(&"é".repeat(300), 255).chars().count(), 255);
-        assert_eq!(fit("short", 255), "short");
-    }
-
-    #[test]
-    fn invalid_json_is_wrapped() {
-        assert_eq!(valid_json(r#"{"a":1}"#), r#"{"a":1}"#);
-        let w: Value = serde_json::from_str(&valid_json("{oops")).unwrap();
-        assert_eq!(w[INVALID_ATTRIBUTES], "{oops");
-    }
-
-    #[test]
-    fn shrinking_fits_the_budget_and_keeps_small_keys() {
-        let raw = serde_json::json!({"big": "x\"y".repeat(100_000), "small": 1}).to_string();
-        let out = shrink_attributes(&raw, 50_000);
-        assert!(out.len() <= 50_000, "{}", out.len());
-        let v: Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(v["small"], 1);
-        assert_eq!(v[TRUNCATED_ATTRIBUTES], raw.len() as u64);
-        assert!(v["big"].as_str().unwrap().len() > 10_000);
-    }
-}
-
 impl Deleter for MySqlStore {
     fn tables(&self) -> Dialect<'_> {
         self.dialect()
@@ -386,5 +356,35 @@ impl Deleter for MySqlStore {
 
     async fn trace_count(&self) -> Result<u64> {
         crate::read::catalog::Source::total(self).await
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn fit_counts_characters() {
+        assert_eq!(fit("abc", 2), "ab");
+        assert_eq!(fit(&"é".repeat(300), 255).chars().count(), 255);
+        assert_eq!(fit("short", 255), "short");
+    }
+
+    #[test]
+    fn invalid_json_is_wrapped() {
+        assert_eq!(valid_json(r#"{"a":1}"#), r#"{"a":1}"#);
+        let w: Value = serde_json::from_str(&valid_json("{oops")).unwrap();
+        assert_eq!(w[INVALID_ATTRIBUTES], "{oops");
+    }
+
+    #[test]
+    fn shrinking_fits_the_budget_and_keeps_small_keys() {
+        let raw = serde_json::json!({"big": "x\"y".repeat(100_000), "small": 1}).to_string();
+        let out = shrink_attributes(&raw, 50_000);
+        assert!(out.len() <= 50_000, "{}", out.len());
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["small"], 1);
+        assert_eq!(v[TRUNCATED_ATTRIBUTES], raw.len() as u64);
+        assert!(v["big"].as_str().unwrap().len() > 10_000);
     }
 }

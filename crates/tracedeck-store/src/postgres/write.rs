@@ -355,6 +355,52 @@ async fn insert_spans(tx: &mut Transaction<'_, Postgres>, sql: &str, chunk: &[Sp
     Ok(())
 }
 
+impl Deleter for PgStore {
+    fn tables(&self) -> Dialect<'_> {
+        self.dialect()
+    }
+
+    async fn exec_tx(&self, stmts: Vec<Sql>) -> Result<Vec<u64>> {
+        let mut tx = self.pool.begin().await.map_err(StoreError::query("begin a delete"))?;
+        let mut out = Vec::with_capacity(stmts.len());
+        for q in stmts {
+            let r = sqlx::query_with(AssertSqlSafe(q.text), bind_all(q.args)?)
+                .persistent(false)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("delete traces"))?;
+            out.push(r.rows_affected());
+        }
+        tx.commit().await.map_err(StoreError::query("commit a delete"))?;
+        Ok(out)
+    }
+
+    async fn strings(&self, q: Sql) -> Result<Vec<String>> {
+        sqlx::query_scalar_with(AssertSqlSafe(q.text), bind_all(q.args)?)
+            .persistent(false)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("choose traces to delete"))
+    }
+
+    async fn used_bytes(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (COALESCE(pg_total_relation_size(to_regclass($1)), 0) \
+                   + COALESCE(pg_total_relation_size(to_regclass($2)), 0))::int8",
+        )
+        .bind(&self.tables.traces)
+        .bind(&self.tables.spans)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(StoreError::query("measure the trace tables"))?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn trace_count(&self) -> Result<u64> {
+        crate::read::catalog::Source::total(self).await
+    }
+}
+
 #[cfg(test)]
 mod unit {
     use super::*;
@@ -404,51 +450,5 @@ mod unit {
         let big = [row(10), row(10), row(CHUNK_BYTES), row(1)];
         assert_eq!(span_chunks(&big).iter().map(|c| c.len()).collect::<Vec<_>>(), [2, 1, 1]);
         assert!(span_chunks(&[]).is_empty());
-    }
-}
-
-impl Deleter for PgStore {
-    fn tables(&self) -> Dialect<'_> {
-        self.dialect()
-    }
-
-    async fn exec_tx(&self, stmts: Vec<Sql>) -> Result<Vec<u64>> {
-        let mut tx = self.pool.begin().await.map_err(StoreError::query("begin a delete"))?;
-        let mut out = Vec::with_capacity(stmts.len());
-        for q in stmts {
-            let r = sqlx::query_with(AssertSqlSafe(q.text), bind_all(q.args)?)
-                .persistent(false)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query("delete traces"))?;
-            out.push(r.rows_affected());
-        }
-        tx.commit().await.map_err(StoreError::query("commit a delete"))?;
-        Ok(out)
-    }
-
-    async fn strings(&self, q: Sql) -> Result<Vec<String>> {
-        sqlx::query_scalar_with(AssertSqlSafe(q.text), bind_all(q.args)?)
-            .persistent(false)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::query("choose traces to delete"))
-    }
-
-    async fn used_bytes(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT (COALESCE(pg_total_relation_size(to_regclass($1)), 0) \
-                   + COALESCE(pg_total_relation_size(to_regclass($2)), 0))::int8",
-        )
-        .bind(&self.tables.traces)
-        .bind(&self.tables.spans)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(StoreError::query("measure the trace tables"))?;
-        Ok(n.max(0) as u64)
-    }
-
-    async fn trace_count(&self) -> Result<u64> {
-        crate::read::catalog::Source::total(self).await
     }
 }

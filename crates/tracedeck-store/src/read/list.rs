@@ -98,7 +98,17 @@ pub(crate) async fn list<S: Source + Pages>(
         });
         return Ok(p);
     }
-    scan(src, catalog, f, cursor, limit, known.total, members, SCAN_BUDGET).await
+    let scope = ScanScope { limit, total: known.total, members, budget: SCAN_BUDGET };
+    scan(src, catalog, f, cursor, scope).await
+}
+
+/// What bounds a search scan: the page size, the table's size (for the first window's width),
+/// the filter columns tested through row-id sets, and the time budget.
+struct ScanScope {
+    limit: u32,
+    total: u64,
+    members: ColSet,
+    budget: Duration,
 }
 
 /// The budgeted newest-first scan of a search (see the module docs).
@@ -107,11 +117,9 @@ async fn scan<S: Source + Pages>(
     catalog: &Catalog,
     f: &TraceFilter,
     cursor: Option<Cursor>,
-    limit: u32,
-    total: u64,
-    members: ColSet,
-    budget: Duration,
+    scope: ScanScope,
 ) -> Result<TracePage> {
+    let ScanScope { limit, total, members, budget } = scope;
     let started = Instant::now();
     let Some((first, last)) = catalog.time_span(src).await? else {
         return Ok(TracePage { traces: Vec::new(), next_cursor: None, scan: Some(done(i64::MIN)) });
@@ -255,7 +263,8 @@ mod tests {
     async fn run(fake: &Fake, cursor: Option<String>, budget: Duration) -> TracePage {
         let c = Catalog::default();
         let cursor = cursor.as_deref().and_then(Cursor::decode);
-        scan(fake, &c, &search(), cursor, 10, fake.n as u64, ColSet::default(), budget).await.unwrap()
+        let scope = ScanScope { limit: 10, total: fake.n as u64, members: ColSet::default(), budget };
+        scan(fake, &c, &search(), cursor, scope).await.unwrap()
     }
 
     #[tokio::test]

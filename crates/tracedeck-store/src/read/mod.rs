@@ -230,16 +230,18 @@ impl Dialect<'_> {
         let walk = shape == Shape::Walk;
         for col in Col::ALL {
             if let Some(v) = col.value(f) {
-                if walk && self.flavor == Flavor::Sqlite && members.contains(col) {
-                    if let Some(index) = self.indexes.cols.get(&col) {
-                        let p = q.text(v);
-                        w.push(format!(
-                            "t.rowid IN (SELECT rowid FROM {} INDEXED BY {index} WHERE {} = {p})",
-                            self.traces,
-                            col.column()
-                        ));
-                        continue;
-                    }
+                if walk
+                    && self.flavor == Flavor::Sqlite
+                    && members.contains(col)
+                    && let Some(index) = self.indexes.cols.get(&col)
+                {
+                    let p = q.text(v);
+                    w.push(format!(
+                        "t.rowid IN (SELECT rowid FROM {} INDEXED BY {index} WHERE {} = {p})",
+                        self.traces,
+                        col.column()
+                    ));
+                    continue;
                 }
                 let p = q.text(v);
                 let lhs = if shape == Shape::Drive(col) {
