@@ -180,7 +180,7 @@ impl MySqlStore {
 impl Pages for MySqlStore {
     fn page_sql(&self, p: PageQuery<'_>) -> Sql {
         let d = self.dialect();
-        let q = d.page(p.shape, p.filter, p.cursor, p.limit, p.members);
+        let q = d.page(p.scope(), p.filter, p.cursor, p.limit);
         // The root's `parent_span_id IS NULL` is kept away from Agno's index on that column:
         // it holds every root (a sixth of the table), so combining it with the `trace_id`
         // probe reads it all for each row.

@@ -170,7 +170,7 @@ impl PgStore {
 
 impl Pages for PgStore {
     fn page_sql(&self, p: PageQuery<'_>) -> Sql {
-        let q = self.dialect().page(p.shape, p.filter, p.cursor, p.limit, p.members);
+        let q = self.dialect().page(p.scope(), p.filter, p.cursor, p.limit);
         // One pass over each page row's spans through the `trace_id` index gives the counts,
         // the tokens and the root's input: a separate `ORDER BY start_time LIMIT 1` lookup
         // is planned, without statistics, as a walk of the spans' start_time index.

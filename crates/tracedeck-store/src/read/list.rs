@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use tracedeck_model::{Cursor, PageRequest, ScanProgress, TraceFilter, TracePage, TraceSummary};
 
-use super::Dialect;
 use super::catalog::{Catalog, Source};
-use super::plan::{self, ColSet, Shape};
+use super::plan::{self, ColSet, Count, Shape};
+use super::{Dialect, Scope, SearchUse};
 use crate::Result;
 use crate::common::{self, time_bound};
 use crate::lane::Lane;
@@ -31,6 +31,13 @@ pub(crate) struct PageQuery<'a> {
     pub limit: u32,
     /// Columns a walk tests through row-id sets (see [`plan::walk_members`]).
     pub members: ColSet,
+    pub search: SearchUse,
+}
+
+impl PageQuery<'_> {
+    pub(crate) fn scope(&self) -> Scope {
+        Scope { shape: self.shape, members: self.members, search: self.search }
+    }
 }
 
 /// A backend reads pages with their per-row aggregates.
@@ -40,6 +47,29 @@ pub(crate) trait Pages {
     /// The database's plan of `q`, one line per step.
     async fn explain(&self, q: super::Sql) -> Result<Vec<String>>;
     async fn page_rows(&self, q: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>>;
+    /// Spans the full-text index matches for FTS query `m`, counted up to `cap`; `None` when
+    /// the database has no such index.
+    async fn count_search(&self, m: &str, cap: u64) -> Result<Option<Count>> {
+        let _ = (m, cap);
+        Ok(None)
+    }
+}
+
+/// Matching spans up to which a search drives from its matches (one bounded set, sorted)
+/// rather than walking newest first and probing the index per trace.
+pub const SEARCH_SET_CAP: u64 = 5_000;
+
+/// How a page with `f` tests its text search: through the full-text index when there is one
+/// (driving from a rare term's matches, probing for a common one), else by reading spans.
+async fn search_use<S: Pages>(src: &S, f: &TraceFilter) -> Result<SearchUse> {
+    let Some(m) = f.search.as_deref().filter(|s| !s.trim().is_empty()).and_then(super::fts_query) else {
+        return Ok(SearchUse::Scan);
+    };
+    Ok(match src.count_search(&m, SEARCH_SET_CAP).await? {
+        None => SearchUse::Scan,
+        Some(c) if c.capped => SearchUse::Probe,
+        Some(_) => SearchUse::Set,
+    })
 }
 
 /// How a page would be read: the chosen shape and the database's own plan of the statement.
@@ -61,11 +91,16 @@ pub(crate) async fn explain<S: Source + Pages>(
     let known = catalog.known(src, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
     let shape = plan::choose(f, &known, limit).shape;
     let members = plan::walk_members(&known, shape);
-    let sql = src.page_sql(PageQuery { shape, filter: f, cursor: cursor.as_ref(), limit, members });
-    let shape = match shape {
+    let search = search_use(src, f).await?;
+    let sql = src.page_sql(PageQuery { shape, filter: f, cursor: cursor.as_ref(), limit, members, search });
+    let mut shape = match shape {
+        _ if search == SearchUse::Set => "drive from the full-text index's matches".to_owned(),
         Shape::Walk => "walk the start_time index".to_owned(),
         Shape::Drive(c) => format!("drive from the {} index", c.column()),
     };
+    if search == SearchUse::Probe {
+        shape.push_str(", probing the full-text index per trace");
+    }
     Ok(PagePlan { shape, plan: src.explain(sql).await? })
 }
 
@@ -85,9 +120,19 @@ pub(crate) async fn list<S: Source + Pages>(
     let known = catalog.known(src, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
     let shape = plan::choose(f, &known, limit).shape;
     let members = plan::walk_members(&known, shape);
-    let q = PageQuery { shape, filter: f, cursor: cursor.as_ref(), limit, members };
+    let search = if has_search(f) { search_use(src, f).await? } else { SearchUse::Scan };
+    let q = PageQuery { shape, filter: f, cursor: cursor.as_ref(), limit, members, search };
     if !has_search(f) {
         return Ok(common::finish_page(src.page_rows(q, Lane::Interactive).await?, limit));
+    }
+    if search == SearchUse::Set {
+        // A rare term: its matches bound the work, read from the index at once.
+        let mut p = common::finish_page(src.page_rows(q, Lane::Interactive).await?, limit);
+        p.scan = Some(match (&p.next_cursor, p.traces.last()) {
+            (Some(_), Some(t)) => ScanProgress { searched_back_to_us: t.start_us, complete: false },
+            _ => done(f.since_us.unwrap_or(0)),
+        });
+        return Ok(p);
     }
     if let Shape::Drive(_) = shape {
         // A rare value bounds the work: one statement reads it all.
@@ -98,7 +143,7 @@ pub(crate) async fn list<S: Source + Pages>(
         });
         return Ok(p);
     }
-    let scope = ScanScope { limit, total: known.total, members, budget: SCAN_BUDGET };
+    let scope = ScanScope { limit, total: known.total, members, search, budget: SCAN_BUDGET };
     scan(src, catalog, f, cursor, scope).await
 }
 
@@ -108,6 +153,7 @@ struct ScanScope {
     limit: u32,
     total: u64,
     members: ColSet,
+    search: SearchUse,
     budget: Duration,
 }
 
@@ -119,7 +165,7 @@ async fn scan<S: Source + Pages>(
     cursor: Option<Cursor>,
     scope: ScanScope,
 ) -> Result<TracePage> {
-    let ScanScope { limit, total, members, budget } = scope;
+    let ScanScope { limit, total, members, search, budget } = scope;
     let started = Instant::now();
     let Some((first, last)) = catalog.time_span(src).await? else {
         return Ok(TracePage { traces: Vec::new(), next_cursor: None, scan: Some(done(i64::MIN)) });
@@ -148,7 +194,14 @@ async fn scan<S: Source + Pages>(
         // The first window continues after the caller's cursor (ties on start time need it).
         let c = if first_window { cursor.as_ref() } else { None };
         let want = limit + 1 - found.len() as u32;
-        let q = PageQuery { shape: Shape::Walk, filter: &window, cursor: c, limit: want.saturating_sub(1), members };
+        let q = PageQuery {
+            shape: Shape::Walk,
+            filter: &window,
+            cursor: c,
+            limit: want.saturating_sub(1),
+            members,
+            search,
+        };
         found.extend(src.page_rows(q, Lane::Heavy).await?);
         first_window = false;
         if found.len() > limit as usize {
@@ -263,7 +316,8 @@ mod tests {
     async fn run(fake: &Fake, cursor: Option<String>, budget: Duration) -> TracePage {
         let c = Catalog::default();
         let cursor = cursor.as_deref().and_then(Cursor::decode);
-        let scope = ScanScope { limit: 10, total: fake.n as u64, members: ColSet::default(), budget };
+        let scope =
+            ScanScope { limit: 10, total: fake.n as u64, members: ColSet::default(), search: SearchUse::Scan, budget };
         scan(fake, &c, &search(), cursor, scope).await.unwrap()
     }
 

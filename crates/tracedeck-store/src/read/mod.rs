@@ -74,8 +74,36 @@ pub(crate) struct Indexes {
     pub walk: Option<String>,
     pub cols: HashMap<Col, String>,
     pub status: Option<String>,
-    /// On the spans table: the index led by `trace_id`.
+    /// On the spans table: the index led by `trace_id`. (On SQLite's traces table: the
+    /// primary key's index.)
     pub spans_trace: Option<String>,
+    /// The full-text index of the spans (SQLite FTS5 table, rowid = the span's rowid) that
+    /// databases Tracedeck created carry.
+    pub search: Option<String>,
+}
+
+/// How a page tests its text search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum SearchUse {
+    /// Reads the candidate traces' spans (no full-text index).
+    #[default]
+    Scan,
+    /// Probes the full-text index for each candidate trace's spans (a common term).
+    Probe,
+    /// Drives from the traces of the index's matches (a rare term): a bounded set, sorted.
+    Set,
+}
+
+/// An FTS5 query for `search`: the words as one phrase, the last one a prefix. `None` when
+/// the text holds no word the index could match (the search then scans).
+pub(crate) fn fts_query(search: &str) -> Option<String> {
+    if !search.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    let phrase = search.trim().replace('"', "\"\"");
+    // A trailing separator would make the prefix apply to nothing.
+    let ends_in_word = search.trim_end().chars().last().is_some_and(char::is_alphanumeric);
+    Some(if ends_in_word { format!("\"{phrase}\"*") } else { format!("\"{phrase}\"") })
 }
 
 impl Indexes {
@@ -95,6 +123,15 @@ impl Indexes {
             _ => {}
         }
     }
+}
+
+/// What a page statement may use: its shape, the columns a walk tests through row-id sets,
+/// and how it tests a text search.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scope {
+    pub shape: Shape,
+    pub members: ColSet,
+    pub search: SearchUse,
 }
 
 /// The backend's spelling of the parts the builder needs.
@@ -173,8 +210,25 @@ impl Dialect<'_> {
 
     /// Text search over the trace name and its spans' names and attributes (a scan of the
     /// candidate traces' spans: the search lanes bound it).
-    fn search(&self, q: &mut Sql, search: &str) -> String {
+    fn search(&self, q: &mut Sql, search: &str, how: SearchUse) -> String {
         let id = search.to_ascii_lowercase();
+        if let (Some(fts), Some(m)) =
+            (self.indexes.search.as_deref().filter(|_| how != SearchUse::Scan), fts_query(search))
+        {
+            let m = q.text(m);
+            let id = q.text(id);
+            let spans = self.spans;
+            return match how {
+                SearchUse::Set => format!(
+                    "t.trace_id IN (SELECT x.trace_id FROM {spans} x WHERE x.rowid IN \
+                     (SELECT rowid FROM {fts} WHERE {fts} MATCH {m}) UNION SELECT {id})"
+                ),
+                _ => format!(
+                    "(t.trace_id = {id} OR EXISTS (SELECT 1 FROM {spans} x WHERE x.trace_id = t.trace_id \
+                     AND EXISTS (SELECT 1 FROM {fts} WHERE {fts} MATCH {m} AND rowid = x.rowid)))"
+                ),
+            };
+        }
         match self.flavor {
             Flavor::Sqlite => {
                 let p = q.text(common::like_pattern(search));
@@ -211,7 +265,7 @@ impl Dialect<'_> {
     /// The `WHERE` conditions of a filter and keyset position, for `shape`: only the shape's
     /// own index may serve a condition.
     pub(crate) fn conditions(&self, q: &mut Sql, shape: Shape, f: &TraceFilter, cursor: Option<&Cursor>) -> String {
-        self.conditions_with(q, shape, f, cursor, ColSet::default())
+        self.conditions_with(q, Scope { shape, members: ColSet::default(), search: SearchUse::Scan }, f, cursor)
     }
 
     /// [`Dialect::conditions`], where on SQLite a walk also tests each of `members` against
@@ -221,13 +275,14 @@ impl Dialect<'_> {
     pub(crate) fn conditions_with(
         &self,
         q: &mut Sql,
-        shape: Shape,
+        scope: Scope,
         f: &TraceFilter,
         cursor: Option<&Cursor>,
-        members: ColSet,
     ) -> String {
+        let Scope { shape, members, search: how } = scope;
         let mut w: Vec<String> = Vec::new();
-        let walk = shape == Shape::Walk;
+        // Driving from a search's matches, no other condition may use an index.
+        let walk = shape == Shape::Walk && how != SearchUse::Set;
         for col in Col::ALL {
             if let Some(v) = col.value(f) {
                 if walk
@@ -244,7 +299,7 @@ impl Dialect<'_> {
                     continue;
                 }
                 let p = q.text(v);
-                let lhs = if shape == Shape::Drive(col) {
+                let lhs = if shape == Shape::Drive(col) && how != SearchUse::Set {
                     format!("t.{}", col.column())
                 } else {
                     self.unindexed(col.column())
@@ -266,7 +321,7 @@ impl Dialect<'_> {
             w.push(format!("{st} <= {a} AND ({st} < {b} OR t.trace_id < {id})"));
         }
         if let Some(search) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            w.push(self.search(q, search));
+            w.push(self.search(q, search, how));
         }
         let status = self.unindexed("status");
         match f.status {
@@ -279,20 +334,15 @@ impl Dialect<'_> {
 
     /// The candidate rows of one page (the stored trace columns, newest first, `limit + 1`
     /// of them so the caller knows whether another page follows), in `shape`.
-    pub(crate) fn page(
-        &self,
-        shape: Shape,
-        f: &TraceFilter,
-        cursor: Option<&Cursor>,
-        limit: u32,
-        members: ColSet,
-    ) -> Sql {
+    pub(crate) fn page(&self, scope: Scope, f: &TraceFilter, cursor: Option<&Cursor>, limit: u32) -> Sql {
         let mut q = Sql::new(self.flavor);
+        let shape = scope.shape;
         let index = match shape {
+            _ if scope.search == SearchUse::Set => self.indexes.spans_trace.as_deref(),
             Shape::Walk => self.indexes.walk.as_deref(),
             Shape::Drive(col) => self.indexes.cols.get(&col).map(String::as_str),
         };
-        let cond = self.conditions_with(&mut q, shape, f, cursor, members);
+        let cond = self.conditions_with(&mut q, scope, f, cursor);
         let lim = q.bind(Arg::Int(limit as i64 + 1));
         let cols = columns_of("t");
         let order = "ORDER BY t.start_time DESC, t.trace_id DESC";

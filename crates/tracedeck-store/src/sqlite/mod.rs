@@ -128,7 +128,8 @@ impl SqliteStore {
                 server_version: sqlite_version(&reader).await?,
                 notes,
             };
-            let indexes = read::find_indexes(&reader, &cfg.traces_table).await?;
+            let mut indexes = read::find_indexes(&reader, &cfg.traces_table).await?;
+            indexes.search = read::find_search(&reader, &cfg.spans_table).await?;
             return Ok(SqliteStore {
                 cfg: cfg.clone(),
                 info,
@@ -236,7 +237,8 @@ impl SqliteStore {
             server_version: sqlite_version(&writer).await?,
             notes,
         };
-        let indexes = read::find_indexes(&reader, &cfg.traces_table).await?;
+        let mut indexes = read::find_indexes(&reader, &cfg.traces_table).await?;
+        indexes.search = read::find_search(&reader, &cfg.spans_table).await?;
         Ok(SqliteStore {
             cfg: cfg.clone(),
             info,

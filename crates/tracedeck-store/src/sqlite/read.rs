@@ -142,6 +142,18 @@ pub(super) async fn find_indexes(pool: &sqlx::SqlitePool, traces_table: &str) ->
     Ok(found)
 }
 
+/// The spans' full-text index (see `migrations/sqlite/…_search_index.sql`), when present.
+pub(super) async fn find_search(pool: &sqlx::SqlitePool, spans_table: &str) -> Result<Option<String>> {
+    let name = format!("{spans_table}_search");
+    let found: Option<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?1 AND sql LIKE '%fts5%'")
+            .bind(&name)
+            .fetch_optional(pool)
+            .await
+            .map_err(StoreError::query("look for the search index"))?;
+    Ok(found.map(|n| quote(&n)))
+}
+
 /// A SQL string literal.
 fn squote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -174,7 +186,7 @@ impl SqliteStore {
 
 impl Pages for SqliteStore {
     fn page_sql(&self, p: PageQuery<'_>) -> Sql {
-        let q = self.dialect().page(p.shape, p.filter, p.cursor, p.limit, p.members);
+        let q = self.dialect().page(p.scope(), p.filter, p.cursor, p.limit);
         // The root's `parent_span_id IS NULL` is kept away from Agno's index on that column:
         // it holds every root (a sixth of the table), so combining it with the `trace_id`
         // probe reads it all for each row.
@@ -205,6 +217,21 @@ impl Pages for SqliteStore {
             .map_err(conn.error("explain a page"))?;
         conn.done();
         Ok(rows.iter().filter_map(|r| r.try_get::<String, _>(3).ok()).collect())
+    }
+
+    async fn count_search(&self, m: &str, cap: u64) -> Result<Option<Count>> {
+        let Some(fts) = &self.indexes.search else { return Ok(None) };
+        let mut conn = self.conn(Lane::Interactive).await?;
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ?1 LIMIT ?2)"
+        )))
+        .bind(m)
+        .bind(cap as i64)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(conn.error("count search matches"))?;
+        conn.done();
+        Ok(Some(Count { rows: n as u64, capped: n as u64 >= cap }))
     }
 
     async fn page_rows(&self, p: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
