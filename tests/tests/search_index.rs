@@ -220,3 +220,71 @@ async fn agno_writes_and_reads_a_database_with_the_index() {
     assert_eq!(all_ids(&store, &search(RARE)).await.len(), rare.len());
     store.close().await;
 }
+
+/// PostgreSQL: the same through the GIN expression index of a database Tracedeck created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_index_is_used_and_agrees_with_the_scan() {
+    use sqlx::Connection;
+    let Some(db) = tracedeck_tests::backends::TestDb::new(tracedeck_store::Backend::Postgres).await else { return };
+    let store = Store::open(&db.cfg, OpenOptions::default()).await.unwrap();
+    let (rows, rare) = rows();
+    for chunk in rows.chunks(1_000) {
+        store.write_batch(chunk).await.unwrap();
+    }
+    let plan = store.explain_page(&search(RARE), &PageRequest::default()).await.unwrap();
+    let text = plan.plan.join("\n");
+    assert!(plan.shape.contains("full-text index's matches"), "{}", plan.shape);
+    assert!(text.contains("idx_agno_spans_search"), "the index serves a rare term:\n{text}");
+    assert!(!text.contains("Seq Scan on agno_spans"), "span scan:\n{text}");
+    let common = "openinference";
+    let plan = store.explain_page(&search(common), &PageRequest::default()).await.unwrap();
+    let text = plan.plan.join("\n");
+    assert!(plan.shape.contains("probing the full-text index"), "{}", plan.shape);
+    assert!(!text.contains("Seq Scan on agno_spans"), "span scan:\n{text}");
+
+    let terms = [common, "weather", RARE, "ZANZIB", "get_weather", "Paris", "current weather", "nothing-like-this"];
+    let mut indexed = Vec::new();
+    for term in terms {
+        indexed.push(all_ids(&store, &search(term)).await);
+    }
+    let mut want = rare.clone();
+    want.sort();
+    let mut got = indexed[2].clone();
+    got.sort();
+    assert_eq!(got, want);
+    assert_eq!(indexed[3].len(), 3, "case and prefix");
+    assert_eq!(indexed[0].len(), 1_200);
+    store.close().await;
+
+    // Without the index (as on a database Agno made): the scan's answer is the same.
+    let mut c = sqlx::PgConnection::connect(&tracedeck_tests::backends::pg_url()).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX \"{}\".idx_agno_spans_search", db.name)))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let ro = Store::open(&db.read_only(), OpenOptions { create: false }).await.unwrap();
+    let plan = ro.explain_page(&search(common), &PageRequest::default()).await.unwrap();
+    assert!(!plan.shape.contains("full-text"), "{}", plan.shape);
+    for (term, want) in terms.iter().zip(&indexed) {
+        assert_eq!(&all_ids(&ro, &search(term)).await, want, "{term}: the index and the scan disagree");
+    }
+    ro.close().await;
+
+    // A database created before the index gets it on open.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM \"{}\".tracedeck_migrations WHERE version = {SEARCH_MIGRATION}",
+        db.name
+    )))
+    .execute(&mut c)
+    .await
+    .unwrap();
+    let store = Store::open(&db.cfg, OpenOptions::default()).await.unwrap();
+    assert_eq!(store.info().tracedeck_version, Some(SEARCH_MIGRATION));
+    let plan = store.explain_page(&search(RARE), &PageRequest::default()).await.unwrap();
+    assert!(plan.plan.join("\n").contains("idx_agno_spans_search"), "{}", plan.plan.join("\n"));
+    let gone = store.delete_traces(&rare[..1]).await.unwrap();
+    assert_eq!(gone.traces, 1);
+    assert_eq!(all_ids(&store, &search(RARE)).await.len(), 2);
+    store.close().await;
+    db.cleanup().await;
+}

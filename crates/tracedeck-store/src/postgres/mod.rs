@@ -154,6 +154,25 @@ async fn find_indexes(pool: &PgPool, schema: &str, table: &str) -> Result<Indexe
     Ok(found)
 }
 
+/// The spans' full-text index (`migrations/postgres/…_search_index.sql`), when present.
+async fn find_search(pool: &PgPool, schema: &str, spans: &str) -> Result<Option<String>> {
+    let name = format!("idx_{spans}_search");
+    let found: Option<String> = sqlx::query_scalar(
+        "SELECT i.relname::text FROM pg_catalog.pg_index x \
+         JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid \
+         JOIN pg_catalog.pg_class t ON t.oid = x.indrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
+         WHERE n.nspname = $1 AND t.relname = $2 AND i.relname = $3 AND x.indisvalid",
+    )
+    .bind(schema)
+    .bind(spans)
+    .bind(&name)
+    .fetch_optional(pool)
+    .await
+    .map_err(StoreError::query("look for the search index"))?;
+    Ok(found.map(|n| format!("\"{n}\"")))
+}
+
 /// Relations (tables, views, …) in `schema`.
 async fn relations(pool: &PgPool, schema: &str) -> Result<Vec<String>> {
     sqlx::query_scalar::<_, String>(
@@ -318,7 +337,8 @@ impl PgStore {
             server_version,
             notes,
         };
-        let indexes = find_indexes(&pool, &schema, &cfg.traces_table).await?;
+        let mut indexes = find_indexes(&pool, &schema, &cfg.traces_table).await?;
+        indexes.search = find_search(&pool, &schema, &cfg.spans_table).await?;
         Ok(PgStore {
             cfg: cfg.clone(),
             info,

@@ -201,6 +201,23 @@ impl Pages for PgStore {
         Ok(rows.iter().filter_map(|r| r.try_get::<String, _>(0).ok()).collect())
     }
 
+    async fn count_search(&self, search: &str, cap: u64) -> Result<Option<Count>> {
+        if self.indexes.search.is_none() {
+            return Ok(None);
+        }
+        let mut q = Sql::new(Flavor::Postgres);
+        let tsq = crate::read::pg_tsquery(q.text(search.trim()), search);
+        let cap_p = q.bind(Arg::Int(cap as i64));
+        let sql = format!(
+            "SELECT COUNT(*)::int8 FROM (SELECT 1 FROM {} x WHERE {} @@ {tsq} LIMIT {cap_p}) c",
+            self.tables.spans,
+            crate::read::pg_search_vector("x")
+        );
+        let rows = self.fetch(Lane::Interactive, &sql, bind_all(q.args)?, "count search matches").await?;
+        let n: i64 = rows.first().and_then(|r| r.try_get(0).ok()).unwrap_or(0);
+        Ok(Some(Count { rows: n as u64, capped: n as u64 >= cap }))
+    }
+
     async fn page_rows(&self, p: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>> {
         let q = self.page_sql(p);
         let rows = self.fetch(lane, &q.text, bind_all(q.args)?, "list traces").await?;

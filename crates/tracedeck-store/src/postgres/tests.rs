@@ -188,7 +188,7 @@ async fn creates_migrates_and_reopens() {
 
     let s = db.open(false).await;
     assert_eq!(s.info().origin, Origin::Created);
-    assert_eq!(s.info().tracedeck_version, Some(20261125000002));
+    assert_eq!(s.info().tracedeck_version, Some(20261207000003));
     assert!(s.info().server_version.starts_with("PostgreSQL "));
     let report = s.check().await.unwrap();
     assert_eq!(report.schema.as_deref(), Some(db.name.as_str()));
@@ -202,7 +202,7 @@ async fn creates_migrates_and_reopens() {
     s.close().await;
 
     let again = db.open(false).await;
-    assert_eq!((again.info().origin, again.info().tracedeck_version), (Origin::Tracedeck, Some(20261125000002)));
+    assert_eq!((again.info().origin, again.info().tracedeck_version), (Origin::Tracedeck, Some(20261207000003)));
     assert!(again.info().notes.is_empty(), "{:?}", again.info().notes);
     assert_eq!(db.catalog().await, catalog);
     let ro = db.open(true).await;

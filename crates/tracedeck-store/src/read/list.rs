@@ -47,10 +47,10 @@ pub(crate) trait Pages {
     /// The database's plan of `q`, one line per step.
     async fn explain(&self, q: super::Sql) -> Result<Vec<String>>;
     async fn page_rows(&self, q: PageQuery<'_>, lane: Lane) -> Result<Vec<TraceSummary>>;
-    /// Spans the full-text index matches for FTS query `m`, counted up to `cap`; `None` when
-    /// the database has no such index.
-    async fn count_search(&self, m: &str, cap: u64) -> Result<Option<Count>> {
-        let _ = (m, cap);
+    /// Spans the full-text index matches for `search`, counted up to `cap`; `None` when the
+    /// database has no such index.
+    async fn count_search(&self, search: &str, cap: u64) -> Result<Option<Count>> {
+        let _ = (search, cap);
         Ok(None)
     }
 }
@@ -62,10 +62,10 @@ pub const SEARCH_SET_CAP: u64 = 5_000;
 /// How a page with `f` tests its text search: through the full-text index when there is one
 /// (driving from a rare term's matches, probing for a common one), else by reading spans.
 async fn search_use<S: Pages>(src: &S, f: &TraceFilter) -> Result<SearchUse> {
-    let Some(m) = f.search.as_deref().filter(|s| !s.trim().is_empty()).and_then(super::fts_query) else {
+    let Some(search) = f.search.as_deref().filter(|s| super::fts_query(s).is_some()) else {
         return Ok(SearchUse::Scan);
     };
-    Ok(match src.count_search(&m, SEARCH_SET_CAP).await? {
+    Ok(match src.count_search(search, SEARCH_SET_CAP).await? {
         None => SearchUse::Scan,
         Some(c) if c.capped => SearchUse::Probe,
         Some(_) => SearchUse::Set,

@@ -94,6 +94,26 @@ pub(crate) enum SearchUse {
     Set,
 }
 
+/// The indexed text of span `a` as a `tsvector`: exactly the expression of PostgreSQL's
+/// search index (`migrations/postgres/…_search_index.sql`), so the planner can use it.
+pub(crate) fn pg_search_vector(a: &str) -> String {
+    format!(
+        "to_tsvector('simple'::regconfig, left({a}.name || ' ' || coalesce({a}.status_message, '') || ' ' || \
+         coalesce({a}.attributes::text, ''), 100000))"
+    )
+}
+
+/// `search` (bound as `p`) as a PostgreSQL phrase query, its last word a prefix when the text
+/// ends in a word: parsed by the same parser as the indexed text.
+pub(crate) fn pg_tsquery(p: String, search: &str) -> String {
+    let phrase = format!("phraseto_tsquery('simple'::regconfig, {p})");
+    if search.trim_end().chars().last().is_some_and(char::is_alphanumeric) {
+        format!("regexp_replace({phrase}::text, '''$', ''':*')::tsquery")
+    } else {
+        phrase
+    }
+}
+
 /// An FTS5 query for `search`: the words as one phrase, the last one a prefix. `None` when
 /// the text holds no word the index could match (the search then scans).
 pub(crate) fn fts_query(search: &str) -> Option<String> {
@@ -215,19 +235,41 @@ impl Dialect<'_> {
         if let (Some(fts), Some(m)) =
             (self.indexes.search.as_deref().filter(|_| how != SearchUse::Scan), fts_query(search))
         {
-            let m = q.text(m);
-            let id = q.text(id);
             let spans = self.spans;
-            return match how {
-                SearchUse::Set => format!(
-                    "t.trace_id IN (SELECT x.trace_id FROM {spans} x WHERE x.rowid IN \
-                     (SELECT rowid FROM {fts} WHERE {fts} MATCH {m}) UNION SELECT {id})"
-                ),
-                _ => format!(
-                    "(t.trace_id = {id} OR EXISTS (SELECT 1 FROM {spans} x WHERE x.trace_id = t.trace_id \
-                     AND EXISTS (SELECT 1 FROM {fts} WHERE {fts} MATCH {m} AND rowid = x.rowid)))"
-                ),
-            };
+            match self.flavor {
+                Flavor::Sqlite => {
+                    let m = q.text(m);
+                    let id = q.text(id);
+                    return match how {
+                        SearchUse::Set => format!(
+                            "t.trace_id IN (SELECT x.trace_id FROM {spans} x WHERE x.rowid IN \
+                             (SELECT rowid FROM {fts} WHERE {fts} MATCH {m}) UNION SELECT {id})"
+                        ),
+                        _ => format!(
+                            "(t.trace_id = {id} OR EXISTS (SELECT 1 FROM {spans} x WHERE x.trace_id = t.trace_id \
+                             AND EXISTS (SELECT 1 FROM {fts} WHERE {fts} MATCH {m} AND rowid = x.rowid)))"
+                        ),
+                    };
+                }
+                Flavor::Postgres => {
+                    let tsq = pg_tsquery(q.text(search.trim()), search);
+                    let id = q.text(id);
+                    let v = pg_search_vector("x");
+                    return match how {
+                        // The array keeps the match set a bounded probe of the primary key.
+                        SearchUse::Set => format!(
+                            "(t.trace_id = {id} OR t.trace_id = ANY (ARRAY(SELECT x.trace_id FROM {spans} x WHERE {v} @@ {tsq})))"
+                        ),
+                        // `|| ''` keeps the per-trace test off the index: a probe of the trace's
+                        // spans, not a bitmap of every match for each trace.
+                        _ => format!(
+                            "(t.trace_id = {id} OR EXISTS (SELECT 1 FROM {spans} x WHERE x.trace_id = t.trace_id \
+                             AND ({v} || ''::tsvector) @@ {tsq} OFFSET 0))"
+                        ),
+                    };
+                }
+                Flavor::MySql => {}
+            }
         }
         match self.flavor {
             Flavor::Sqlite => {
@@ -349,7 +391,7 @@ impl Dialect<'_> {
         q.text = match (self.flavor, shape) {
             // The fence keeps PostgreSQL from walking the start_time index for the ORDER BY
             // instead of reading the driving value's rows.
-            (Flavor::Postgres, Shape::Drive(_)) => format!(
+            (Flavor::Postgres, _) if matches!(shape, Shape::Drive(_)) || scope.search == SearchUse::Set => format!(
                 "SELECT * FROM (SELECT {cols} FROM {} WHERE {cond} OFFSET 0) t {order} LIMIT {lim}",
                 self.from(None)
             ),

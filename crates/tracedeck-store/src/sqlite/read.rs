@@ -219,8 +219,8 @@ impl Pages for SqliteStore {
         Ok(rows.iter().filter_map(|r| r.try_get::<String, _>(3).ok()).collect())
     }
 
-    async fn count_search(&self, m: &str, cap: u64) -> Result<Option<Count>> {
-        let Some(fts) = &self.indexes.search else { return Ok(None) };
+    async fn count_search(&self, search: &str, cap: u64) -> Result<Option<Count>> {
+        let (Some(fts), Some(m)) = (&self.indexes.search, crate::read::fts_query(search)) else { return Ok(None) };
         let mut conn = self.conn(Lane::Interactive).await?;
         let n: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ?1 LIMIT ?2)"
