@@ -2,7 +2,9 @@
 # `make bench-scale`: production-sized trace databases in Agno's exact schema (1M traces /
 # 6.01M spans by default) on SQLite, PostgreSQL and MariaDB/MySQL, each built ONCE by
 # `tracedeck-scale` and cached; then the scale benchmark on them and, on the SQLite file,
-# Agno's own `get_traces` side by side.
+# search through the full-text index of a Tracedeck-created copy (tests/benches/search.rs),
+# the UI benchmark (`npm run bench:scale`: Chromium against the release `tracedeck serve`,
+# run list first rows, filters, search, Metrics) and Agno's own `get_traces` side by side.
 #
 #   TRACEDECK_SCALE_TRACES    traces per database (default 1000000; other sizes are cached
 #                             under their own names, e.g. 20000 for a quick try)
@@ -113,6 +115,20 @@ bench_rc=0
 if [ -f tests/benches/scale.rs ]; then
   echo "== Tracedeck on the scale databases"
   cargo bench -q -p tracedeck-tests --bench scale || bench_rc=$?
+fi
+
+if [ -n "${TRACEDECK_SCALE_SQLITE:-}" ]; then
+  # Search through the full-text index of a database Tracedeck created: the SQLite file copied
+  # once into one (cached as scale_1m_tracedeck.db next to it; ~13 min, +1.4 GB).
+  echo "== search on a Tracedeck-created copy of the SQLite file (full-text index)"
+  cargo bench -q -p tracedeck-tests --bench search || bench_rc=$?
+fi
+
+if [ -n "${TRACEDECK_SCALE_SQLITE:-}" ]; then
+  echo "== UI on the SQLite file: first rows, filters, search and Metrics in Chromium (release server)"
+  cargo build -q --release -p tracedeck-api --bin tracedeck
+  (cd ui && TRACEDECK_BIN="$target/release/tracedeck" TRACEDECK_SCALE_SQLITE="$TRACEDECK_SCALE_SQLITE" \
+    TRACEDECK_SCALE_SQLITE_META="$TRACEDECK_SCALE_SQLITE_META" timeout 900 npm run bench:scale) || bench_rc=$?
 fi
 
 if [ -n "${TRACEDECK_SCALE_SQLITE:-}" ]; then

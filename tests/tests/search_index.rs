@@ -18,7 +18,9 @@ use tracedeck_tests::generate::Generator;
 const RARE: &str = "zanzibar";
 const SEARCH_MIGRATION: i64 = 20261207000003;
 
-/// 1,200 agent runs (~8,000 spans, more than a rare term's cap), three of which mention [`RARE`] in a tool result.
+/// 1,200 agent runs (~8,000 spans: a common term matches more than a rare term's caps, 2,048
+/// newest matches on SQLite, 5,000 on PostgreSQL), three of which mention [`RARE`] in a tool
+/// result.
 fn rows() -> (Vec<SpanRow>, Vec<String>) {
     let mut g = Generator::new(7);
     let mut rows = g.agent_traces(1_200, 1_790_000_000_000_000_000, 1_000_000_000);
@@ -127,7 +129,7 @@ async fn index_agrees_with_the_scan() {
     // In every span's attributes (`openinference.span.kind`).
     let common = "openinference";
     let plan = store.explain_page(&search(common), &PageRequest::default()).await.unwrap();
-    assert!(plan.shape.contains("probing the full-text index"), "a common term probes: {}", plan.shape);
+    assert!(plan.shape.contains("newest matches"), "a common term reads the newest matches: {}", plan.shape);
     no_span_scan(&plan.plan);
     let no_index = scan.explain_page(&search(common), &PageRequest::default()).await.unwrap();
     assert!(!no_index.shape.contains("full-text"), "{}", no_index.shape);

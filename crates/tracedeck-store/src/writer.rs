@@ -28,7 +28,8 @@ use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct WriterConfig {
-    /// Spans allowed to wait in memory.
+    /// Spans allowed to wait in memory (50k by default: ~150 MB of agent-shaped spans; more
+    /// waits in the spool on disk).
     pub queue_spans: usize,
     /// Spans per transaction when coalescing queued batches.
     pub max_batch_spans: usize,
@@ -41,7 +42,7 @@ pub struct WriterConfig {
 impl Default for WriterConfig {
     fn default() -> Self {
         WriterConfig {
-            queue_spans: 200_000,
+            queue_spans: 50_000,
             max_batch_spans: 6_000,
             spool: None,
             retry_initial: Duration::from_millis(100),

@@ -53,23 +53,73 @@ pub(crate) trait Pages {
         let _ = (search, cap);
         Ok(None)
     }
+    /// The index can hand out its newest matches first (SQLite: rowid order).
+    fn newest_matches(&self) -> bool {
+        false
+    }
 }
 
-/// Matching spans up to which a search drives from its matches (one bounded set, sorted)
-/// rather than walking newest first and probing the index per trace.
+/// Matching spans up to which a search drives from all its matches (one bounded set,
+/// sorted); beyond, PostgreSQL walks newest first probing the index per trace, and SQLite
+/// reads the newest matches (see [`NEWEST_FIRST`]).
 pub const SEARCH_SET_CAP: u64 = 5_000;
+/// The newest matching spans a SQLite search reads first; eight times more each time the
+/// page is not full, within the scan budget.
+pub const NEWEST_FIRST: u64 = 2_048;
+const NEWEST_MAX: u64 = 1 << 21;
 
 /// How a page with `f` tests its text search: through the full-text index when there is one
-/// (driving from a rare term's matches, probing for a common one), else by reading spans.
-async fn search_use<S: Pages>(src: &S, f: &TraceFilter) -> Result<SearchUse> {
+/// (driving from a rare term's matches, the newest matches or probes for a common one), else
+/// by reading spans. With the index, the bounded count of the term's matching spans.
+async fn search_use<S: Pages>(src: &S, f: &TraceFilter) -> Result<(SearchUse, Option<Count>)> {
     let Some(search) = f.search.as_deref().filter(|s| super::fts_query(s).is_some()) else {
-        return Ok(SearchUse::Scan);
+        return Ok((SearchUse::Scan, None));
     };
-    Ok(match src.count_search(search, SEARCH_SET_CAP).await? {
+    // Reading the newest matches first, only "all of them fit the first read" matters.
+    let cap = if src.newest_matches() { NEWEST_FIRST + 1 } else { SEARCH_SET_CAP };
+    let count = src.count_search(search, cap).await?;
+    let how = match count {
         None => SearchUse::Scan,
+        Some(c) if src.newest_matches() && (c.capped || c.rows > NEWEST_FIRST) => {
+            SearchUse::Newest(NEWEST_FIRST as u32)
+        }
         Some(c) if c.capped => SearchUse::Probe,
         Some(_) => SearchUse::Set,
-    })
+    };
+    Ok((how, count))
+}
+
+/// A SQLite search through the index's newest matches: the newest [`NEWEST_FIRST`] matching
+/// spans, then eight times more until the page is full, every match was read (the page is
+/// then exact), or the scan budget is spent (the page then says it is partial).
+async fn newest<S: Pages>(src: &S, q: PageQuery<'_>, count: Count, limit: u32) -> Result<TracePage> {
+    let started = Instant::now();
+    let mut n = NEWEST_FIRST;
+    loop {
+        let all = !count.capped && n >= count.rows;
+        let how = if all { SearchUse::Set } else { SearchUse::Newest(n as u32) };
+        let lane = if n <= 16 * NEWEST_FIRST { Lane::Interactive } else { Lane::Heavy };
+        let rows = src.page_rows(PageQuery { search: how, ..q }, lane).await?;
+        let full = rows.len() > limit as usize;
+        if full || all || n >= NEWEST_MAX || started.elapsed() >= SCAN_BUDGET {
+            let mut p = common::finish_page(rows, limit);
+            let back_to = p.traces.last().map(|t| t.start_us);
+            p.scan = Some(match back_to {
+                _ if all && !full => done(q.filter.since_us.unwrap_or(0)),
+                Some(t) => ScanProgress { searched_back_to_us: t, complete: false },
+                None => ScanProgress { searched_back_to_us: q.filter.until_us.unwrap_or(i64::MAX), complete: false },
+            });
+            if !full && !all && p.next_cursor.is_none() {
+                // Partial: "search further" continues after the last run found.
+                p.next_cursor = p
+                    .traces
+                    .last()
+                    .map(|t| Cursor { start_time: t.start_time.clone(), trace_id: t.trace_id.clone() }.encode());
+            }
+            return Ok(p);
+        }
+        n *= 8;
+    }
 }
 
 /// How a page would be read: the chosen shape and the database's own plan of the statement.
@@ -91,10 +141,11 @@ pub(crate) async fn explain<S: Source + Pages>(
     let known = catalog.known(src, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
     let shape = plan::choose(f, &known, limit).shape;
     let members = plan::walk_members(&known, shape);
-    let search = search_use(src, f).await?;
+    let (search, _) = search_use(src, f).await?;
     let sql = src.page_sql(PageQuery { shape, filter: f, cursor: cursor.as_ref(), limit, members, search });
     let mut shape = match shape {
         _ if search == SearchUse::Set => "drive from the full-text index's matches".to_owned(),
+        _ if search.drives() => "drive from the full-text index's newest matches".to_owned(),
         Shape::Walk => "walk the start_time index".to_owned(),
         Shape::Drive(c) => format!("drive from the {} index", c.column()),
     };
@@ -120,10 +171,13 @@ pub(crate) async fn list<S: Source + Pages>(
     let known = catalog.known(src, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
     let shape = plan::choose(f, &known, limit).shape;
     let members = plan::walk_members(&known, shape);
-    let search = if has_search(f) { search_use(src, f).await? } else { SearchUse::Scan };
+    let (search, count) = if has_search(f) { search_use(src, f).await? } else { (SearchUse::Scan, None) };
     let q = PageQuery { shape, filter: f, cursor: cursor.as_ref(), limit, members, search };
     if !has_search(f) {
         return Ok(common::finish_page(src.page_rows(q, Lane::Interactive).await?, limit));
+    }
+    if let (SearchUse::Newest(_), Some(count)) = (search, count) {
+        return newest(src, q, count, limit).await;
     }
     if search == SearchUse::Set {
         // A rare term: its matches bound the work, read from the index at once.

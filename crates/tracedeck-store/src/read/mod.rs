@@ -92,6 +92,16 @@ pub(crate) enum SearchUse {
     Probe,
     /// Drives from the traces of the index's matches (a rare term): a bounded set, sorted.
     Set,
+    /// [`SearchUse::Set`] over the newest `n` matching spans only (SQLite: by rowid, which
+    /// grows with inserts): a common term's newest runs without reading all its matches.
+    Newest(u32),
+}
+
+impl SearchUse {
+    /// The page drives from the index's matches (no other index serves it).
+    pub(crate) fn drives(self) -> bool {
+        matches!(self, SearchUse::Set | SearchUse::Newest(_))
+    }
 }
 
 /// The indexed text of span `a` as a `tsvector`: exactly the expression of PostgreSQL's
@@ -107,11 +117,15 @@ pub(crate) fn pg_search_vector(a: &str) -> String {
 /// ends in a word: parsed by the same parser as the indexed text.
 pub(crate) fn pg_tsquery(p: String, search: &str) -> String {
     let phrase = format!("phraseto_tsquery('simple'::regconfig, {p})");
-    if search.trim_end().chars().last().is_some_and(char::is_alphanumeric) {
-        format!("regexp_replace({phrase}::text, '''$', ''':*')::tsquery")
-    } else {
-        phrase
-    }
+    if prefix_search(search) { format!("regexp_replace({phrase}::text, '''$', ''':*')::tsquery") } else { phrase }
+}
+
+/// The last word of `search` matches as a prefix: when the text ends in a word of at least
+/// three characters (a shorter prefix would expand to most of the index's words; a trailing
+/// separator means the word is complete).
+fn prefix_search(search: &str) -> bool {
+    let last: String = search.trim_end().chars().rev().take_while(|c| c.is_alphanumeric()).collect();
+    last.chars().count() >= 3
 }
 
 /// An FTS5 query for `search`: the words as one phrase, the last one a prefix. `None` when
@@ -121,9 +135,7 @@ pub(crate) fn fts_query(search: &str) -> Option<String> {
         return None;
     }
     let phrase = search.trim().replace('"', "\"\"");
-    // A trailing separator would make the prefix apply to nothing.
-    let ends_in_word = search.trim_end().chars().last().is_some_and(char::is_alphanumeric);
-    Some(if ends_in_word { format!("\"{phrase}\"*") } else { format!("\"{phrase}\"") })
+    Some(if prefix_search(search) { format!("\"{phrase}\"*") } else { format!("\"{phrase}\"") })
 }
 
 impl Indexes {
@@ -245,6 +257,14 @@ impl Dialect<'_> {
                             "t.trace_id IN (SELECT x.trace_id FROM {spans} x WHERE x.rowid IN \
                              (SELECT rowid FROM {fts} WHERE {fts} MATCH {m}) UNION SELECT {id})"
                         ),
+                        SearchUse::Newest(n) => {
+                            let n = q.bind(Arg::Int(n as i64));
+                            format!(
+                                "t.trace_id IN (SELECT x.trace_id FROM {spans} x WHERE x.rowid IN \
+                                 (SELECT rowid FROM {fts} WHERE {fts} MATCH {m} ORDER BY rowid DESC LIMIT {n}) \
+                                 UNION SELECT {id})"
+                            )
+                        }
                         _ => format!(
                             "(t.trace_id = {id} OR EXISTS (SELECT 1 FROM {spans} x WHERE x.trace_id = t.trace_id \
                              AND EXISTS (SELECT 1 FROM {fts} WHERE {fts} MATCH {m} AND rowid = x.rowid)))"
@@ -257,7 +277,7 @@ impl Dialect<'_> {
                     let v = pg_search_vector("x");
                     return match how {
                         // The array keeps the match set a bounded probe of the primary key.
-                        SearchUse::Set => format!(
+                        SearchUse::Set | SearchUse::Newest(_) => format!(
                             "(t.trace_id = {id} OR t.trace_id = ANY (ARRAY(SELECT x.trace_id FROM {spans} x WHERE {v} @@ {tsq})))"
                         ),
                         // `|| ''` keeps the per-trace test off the index: a probe of the trace's
@@ -324,7 +344,7 @@ impl Dialect<'_> {
         let Scope { shape, members, search: how } = scope;
         let mut w: Vec<String> = Vec::new();
         // Driving from a search's matches, no other condition may use an index.
-        let walk = shape == Shape::Walk && how != SearchUse::Set;
+        let walk = shape == Shape::Walk && !how.drives();
         for col in Col::ALL {
             if let Some(v) = col.value(f) {
                 if walk
@@ -341,7 +361,7 @@ impl Dialect<'_> {
                     continue;
                 }
                 let p = q.text(v);
-                let lhs = if shape == Shape::Drive(col) && how != SearchUse::Set {
+                let lhs = if shape == Shape::Drive(col) && !how.drives() {
                     format!("t.{}", col.column())
                 } else {
                     self.unindexed(col.column())
@@ -380,7 +400,7 @@ impl Dialect<'_> {
         let mut q = Sql::new(self.flavor);
         let shape = scope.shape;
         let index = match shape {
-            _ if scope.search == SearchUse::Set => self.indexes.spans_trace.as_deref(),
+            _ if scope.search.drives() => self.indexes.spans_trace.as_deref(),
             Shape::Walk => self.indexes.walk.as_deref(),
             Shape::Drive(col) => self.indexes.cols.get(&col).map(String::as_str),
         };
@@ -391,7 +411,7 @@ impl Dialect<'_> {
         q.text = match (self.flavor, shape) {
             // The fence keeps PostgreSQL from walking the start_time index for the ORDER BY
             // instead of reading the driving value's rows.
-            (Flavor::Postgres, _) if matches!(shape, Shape::Drive(_)) || scope.search == SearchUse::Set => format!(
+            (Flavor::Postgres, _) if matches!(shape, Shape::Drive(_)) || scope.search.drives() => format!(
                 "SELECT * FROM (SELECT {cols} FROM {} WHERE {cond} OFFSET 0) t {order} LIMIT {lim}",
                 self.from(None)
             ),

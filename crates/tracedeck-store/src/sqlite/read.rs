@@ -219,6 +219,10 @@ impl Pages for SqliteStore {
         Ok(rows.iter().filter_map(|r| r.try_get::<String, _>(3).ok()).collect())
     }
 
+    fn newest_matches(&self) -> bool {
+        true
+    }
+
     async fn count_search(&self, search: &str, cap: u64) -> Result<Option<Count>> {
         let (Some(fts), Some(m)) = (&self.indexes.search, crate::read::fts_query(search)) else { return Ok(None) };
         let mut conn = self.conn(Lane::Interactive).await?;
