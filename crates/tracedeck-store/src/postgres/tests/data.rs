@@ -113,7 +113,10 @@ async fn lists_filters_and_aggregates_like_sqlite() {
             ..Default::default()
         }),
     ];
-    let expected = [40, 13, 4, 1, 10, 30, 11, 20, 1, 0, 10];
+    // Through the search index (both databases were created by Tracedeck), "QUESTION 1" is
+    // the phrase "question 1": a last word under three characters is a whole word, so
+    // "question 10".."19" do not match (a scan's substring match finds 11).
+    let expected = [40, 13, 4, 1, 10, 30, 1, 20, 1, 0, 10];
     for (filter, n) in filters.iter().zip(expected) {
         let got = pages(&pg, filter, 7).await;
         assert_eq!(got.len(), n, "{filter:?}");
