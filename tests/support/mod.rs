@@ -4,6 +4,7 @@
 
 pub mod agno;
 pub mod backends;
+pub mod bench;
 pub mod generate;
 /// The scale-database generator and meta file (`scale/`), shared with the `tracedeck-scale` binary.
 #[path = "../scale/mod.rs"]
