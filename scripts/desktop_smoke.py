@@ -19,6 +19,7 @@ upgrade); --expect-runs N waits for at least N rows already recorded there.
 
 import argparse
 import base64
+import http.client
 import json
 import os
 import signal
@@ -34,9 +35,18 @@ ROW = '[data-testid="run-scroll"] [role="row"]'
 
 def wd(method, url, body=None, timeout=60):
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        return json.loads(r.read() or b"{}")
+    # A WebDriver connection the proxy drops (seen on a loaded machine) is retried, except
+    # for creating or ending a session, which must not happen twice.
+    retries = 0 if url.endswith("/session") or method == "DELETE" else 2
+    for attempt in range(retries + 1):
+        req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return json.loads(r.read() or b"{}")
+        except (ConnectionResetError, http.client.RemoteDisconnected):
+            if attempt == retries:
+                raise
+            time.sleep(0.5)
 
 
 def tree_pids(root_pid):
