@@ -17,6 +17,9 @@ use tracedeck_tests::generate::Generator;
 
 const RARE: &str = "zanzibar";
 const SEARCH_MIGRATION: i64 = 20261207000003;
+/// Removes the SQLite search index and its triggers (a database as without the migration).
+const DROP_SEARCH_INDEX: &str = "DROP TRIGGER agno_spans_search_insert; DROP TRIGGER agno_spans_search_delete; \
+     DROP TRIGGER agno_spans_search_update; DROP TABLE agno_spans_search;";
 
 /// 1,200 agent runs (~8,000 spans: a common term matches more than a rare term's caps, 2,048
 /// newest matches on SQLite, 5,000 on PostgreSQL), three of which mention [`RARE`] in a tool
@@ -118,12 +121,7 @@ async fn index_agrees_with_the_scan() {
     store.close().await;
     let copy = dir.path().join("scan.db");
     sql(&path, &format!("VACUUM INTO '{}'", copy.display())).await;
-    sql(
-        &copy,
-        "DROP TRIGGER agno_spans_search_insert; DROP TRIGGER agno_spans_search_delete; \
-         DROP TRIGGER agno_spans_search_update; DROP TABLE agno_spans_search;",
-    )
-    .await;
+    sql(&copy, DROP_SEARCH_INDEX).await;
     let store = Store::open(&StoreConfig::sqlite(&path), OpenOptions::default()).await.unwrap();
     let scan = Store::open(&StoreConfig::sqlite(&copy), OpenOptions::default()).await.unwrap();
     // In every span's attributes (`openinference.span.kind`).
@@ -155,15 +153,8 @@ async fn index_follows_deletes_and_comes_with_an_upgrade() {
     fts_integrity(&path).await;
 
     // A database created before the index: the migration builds it from the spans stored.
-    sql(
-        &path,
-        &format!(
-            "DROP TRIGGER agno_spans_search_insert; DROP TRIGGER agno_spans_search_delete; \
-             DROP TRIGGER agno_spans_search_update; DROP TABLE agno_spans_search; \
-             DELETE FROM tracedeck_migrations WHERE version = {SEARCH_MIGRATION};"
-        ),
-    )
-    .await;
+    sql(&path, &format!("{DROP_SEARCH_INDEX} DELETE FROM tracedeck_migrations WHERE version = {SEARCH_MIGRATION};"))
+        .await;
     let store = Store::open(&StoreConfig::sqlite(&path), OpenOptions::default()).await.unwrap();
     assert_eq!(store.info().tracedeck_version, Some(SEARCH_MIGRATION));
     assert!(

@@ -70,46 +70,43 @@ const NEWEST_MAX: u64 = 1 << 21;
 
 /// How a page with `f` tests its text search: through the full-text index when there is one
 /// (driving from a rare term's matches, the newest matches or probes for a common one), else
-/// by reading spans. With the index, the bounded count of the term's matching spans.
-async fn search_use<S: Pages>(src: &S, f: &TraceFilter) -> Result<(SearchUse, Option<Count>)> {
+/// by reading spans.
+async fn search_use<S: Pages>(src: &S, f: &TraceFilter) -> Result<SearchUse> {
     let Some(search) = f.search.as_deref().filter(|s| super::fts_query(s).is_some()) else {
-        return Ok((SearchUse::Scan, None));
+        return Ok(SearchUse::Scan);
     };
     // Reading the newest matches first, only "all of them fit the first read" matters.
     let cap = if src.newest_matches() { NEWEST_FIRST + 1 } else { SEARCH_SET_CAP };
-    let count = src.count_search(search, cap).await?;
-    let how = match count {
+    Ok(match src.count_search(search, cap).await? {
         None => SearchUse::Scan,
-        Some(c) if src.newest_matches() && (c.capped || c.rows > NEWEST_FIRST) => {
-            SearchUse::Newest(NEWEST_FIRST as u32)
-        }
-        Some(c) if c.capped => SearchUse::Probe,
-        Some(_) => SearchUse::Set,
-    };
-    Ok((how, count))
+        Some(c) if !c.capped => SearchUse::Set,
+        Some(_) if src.newest_matches() => SearchUse::Newest(NEWEST_FIRST as u32),
+        Some(_) => SearchUse::Probe,
+    })
 }
 
 /// A SQLite search through the index's newest matches: the newest [`NEWEST_FIRST`] matching
-/// spans, then eight times more until the page is full, every match was read (the page is
-/// then exact), or the scan budget is spent (the page then says it is partial).
-async fn newest<S: Pages>(src: &S, q: PageQuery<'_>, count: Count, limit: u32) -> Result<TracePage> {
+/// spans, then eight times more until the page is full, the read held every match (the
+/// page is then exact and complete), or the scan budget is spent (the page then says it is
+/// partial).
+async fn newest<S: Pages>(src: &S, q: PageQuery<'_>, search: &str, limit: u32) -> Result<TracePage> {
     let started = Instant::now();
     let mut n = NEWEST_FIRST;
     loop {
-        let all = !count.capped && n >= count.rows;
-        let how = if all { SearchUse::Set } else { SearchUse::Newest(n as u32) };
         let lane = if n <= 16 * NEWEST_FIRST { Lane::Interactive } else { Lane::Heavy };
-        let rows = src.page_rows(PageQuery { search: how, ..q }, lane).await?;
+        let rows = src.page_rows(PageQuery { search: SearchUse::Newest(n as u32), ..q }, lane).await?;
         let full = rows.len() > limit as usize;
+        // Not full: whether the `n` newest were all there are.
+        let all = !full && src.count_search(search, n + 1).await?.is_none_or(|c| !c.capped);
         if full || all || n >= NEWEST_MAX || started.elapsed() >= SCAN_BUDGET {
             let mut p = common::finish_page(rows, limit);
             let back_to = p.traces.last().map(|t| t.start_us);
             p.scan = Some(match back_to {
-                _ if all && !full => done(q.filter.since_us.unwrap_or(0)),
+                _ if all => done(q.filter.since_us.unwrap_or(0)),
                 Some(t) => ScanProgress { searched_back_to_us: t, complete: false },
                 None => ScanProgress { searched_back_to_us: q.filter.until_us.unwrap_or(i64::MAX), complete: false },
             });
-            if !full && !all && p.next_cursor.is_none() {
+            if !full && !all {
                 // Partial: "search further" continues after the last run found.
                 p.next_cursor = p
                     .traces
@@ -141,7 +138,7 @@ pub(crate) async fn explain<S: Source + Pages>(
     let known = catalog.known(src, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
     let shape = plan::choose(f, &known, limit).shape;
     let members = plan::walk_members(&known, shape);
-    let (search, _) = search_use(src, f).await?;
+    let search = search_use(src, f).await?;
     let sql = src.page_sql(PageQuery { shape, filter: f, cursor: cursor.as_ref(), limit, members, search });
     let mut shape = match shape {
         _ if search == SearchUse::Set => "drive from the full-text index's matches".to_owned(),
@@ -171,13 +168,13 @@ pub(crate) async fn list<S: Source + Pages>(
     let known = catalog.known(src, f, |c| d.indexes.cols.contains_key(&c), limit).await?;
     let shape = plan::choose(f, &known, limit).shape;
     let members = plan::walk_members(&known, shape);
-    let (search, count) = if has_search(f) { search_use(src, f).await? } else { (SearchUse::Scan, None) };
+    let search = if has_search(f) { search_use(src, f).await? } else { SearchUse::Scan };
     let q = PageQuery { shape, filter: f, cursor: cursor.as_ref(), limit, members, search };
     if !has_search(f) {
         return Ok(common::finish_page(src.page_rows(q, Lane::Interactive).await?, limit));
     }
-    if let (SearchUse::Newest(_), Some(count)) = (search, count) {
-        return newest(src, q, count, limit).await;
+    if let (SearchUse::Newest(_), Some(text)) = (search, f.search.as_deref()) {
+        return newest(src, q, text, limit).await;
     }
     if search == SearchUse::Set {
         // A rare term: its matches bound the work, read from the index at once.

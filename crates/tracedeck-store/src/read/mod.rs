@@ -252,24 +252,16 @@ impl Dialect<'_> {
                 Flavor::Sqlite => {
                     let m = q.text(m);
                     let id = q.text(id);
-                    return match how {
-                        SearchUse::Set => format!(
-                            "t.trace_id IN (SELECT x.trace_id FROM {spans} x WHERE x.rowid IN \
-                             (SELECT rowid FROM {fts} WHERE {fts} MATCH {m}) UNION SELECT {id})"
-                        ),
-                        SearchUse::Newest(n) => {
-                            let n = q.bind(Arg::Int(n as i64));
-                            format!(
-                                "t.trace_id IN (SELECT x.trace_id FROM {spans} x WHERE x.rowid IN \
-                                 (SELECT rowid FROM {fts} WHERE {fts} MATCH {m} ORDER BY rowid DESC LIMIT {n}) \
-                                 UNION SELECT {id})"
-                            )
-                        }
-                        _ => format!(
-                            "(t.trace_id = {id} OR EXISTS (SELECT 1 FROM {spans} x WHERE x.trace_id = t.trace_id \
-                             AND EXISTS (SELECT 1 FROM {fts} WHERE {fts} MATCH {m} AND rowid = x.rowid)))"
-                        ),
+                    // SQLite always drives from the matches (a per-trace probe of FTS5 costs up
+                    // to a whole prefix merge): all of them, or the newest `n`.
+                    let newest = match how {
+                        SearchUse::Newest(n) => format!(" ORDER BY rowid DESC LIMIT {}", q.bind(Arg::Int(n as i64))),
+                        _ => String::new(),
                     };
+                    return format!(
+                        "t.trace_id IN (SELECT x.trace_id FROM {spans} x WHERE x.rowid IN \
+                         (SELECT rowid FROM {fts} WHERE {fts} MATCH {m}{newest}) UNION SELECT {id})"
+                    );
                 }
                 Flavor::Postgres => {
                     let tsq = pg_tsquery(q.text(search.trim()), search);
