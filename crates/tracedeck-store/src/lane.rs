@@ -150,6 +150,11 @@ impl Armed {
     pub(crate) fn disarm(&mut self) {
         self.on_abandon = None;
     }
+
+    /// The request has not finished: dropping this cancels it.
+    pub(crate) fn is_armed(&self) -> bool {
+        self.on_abandon.is_some()
+    }
 }
 
 impl Drop for Armed {

@@ -82,7 +82,8 @@ impl Control {
 }
 
 pub(crate) struct Conn {
-    conn: PoolConnection<Postgres>,
+    /// `None` only while dropping.
+    conn: Option<PoolConnection<Postgres>>,
     tag: Tag,
     armed: Armed,
     lane: Lane,
@@ -103,7 +104,7 @@ impl PgStore {
                 control.cancel(&t).await;
             })
         });
-        Ok(Conn { conn, tag, armed, lane })
+        Ok(Conn { conn: Some(conn), tag, armed, lane })
     }
 }
 
@@ -135,13 +136,26 @@ impl Conn {
 impl Deref for Conn {
     type Target = PgConnection;
     fn deref(&self) -> &PgConnection {
-        &self.conn
+        self.conn.as_ref().expect("a connection until dropped")
     }
 }
 
 impl DerefMut for Conn {
     fn deref_mut(&mut self) -> &mut PgConnection {
-        &mut self.conn
+        self.conn.as_mut().expect("a connection until dropped")
+    }
+}
+
+/// An abandoned request's connection leaves the pool at once (the next request gets a fresh
+/// one instead of waiting until the cancelled statement's response is drained) and is
+/// closed; the tagged statement is cancelled on the server all the same.
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if self.armed.is_armed()
+            && let Some(c) = self.conn.take()
+        {
+            drop(c.detach());
+        }
     }
 }
 
